@@ -1,0 +1,126 @@
+# Deep learning from scratch in C — one Makefile for the whole course.
+#
+#   make run          set up, get data, build and run every finished chapter in order
+#   make test         set up, get data, build and run every Check suite
+#   make bench        kernel benchmarks (GEMM ladder, dot/matvec), naive -> fast
+#   make data         fill data/ (MIRROR=DIR to copy from a local mirror)
+#   make chapter1     build 01_perceptron/run   (also: make 01_perceptron)
+#   make chapter2     build 02_backprop/run     (also: make 02_backprop)
+#   make plots        redraw every out/*.png from its .gp/.dat
+#   make clean
+# Options: PORTABLE=1 (no -march=native; automatic off x86-64), SANITIZE=1 (ASan+UBSan build
+# in build/asan), CC=clang, ARGS="--quick" (flags passed to each chapter by make run).
+
+CC       ?= cc
+ARGS     ?=
+MIRROR   ?=
+ARCH     := $(shell uname -m)
+
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Werror
+# -ffp-contract=off: no silent a*b+c -> fma contraction, so gcc and clang round alike and
+# results match the reference files; the SIMD kernels use FMA explicitly where they mean it.
+OPT      := -O2 -ffp-contract=off
+ifeq ($(ARCH),x86_64)
+  ifneq ($(PORTABLE),1)
+    OPT  += -march=native
+  endif
+endif
+
+ifeq ($(SANITIZE),1)
+  BUILD  := build/asan
+  OPT    := -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  BINDIR := build/asan
+else ifeq ($(PORTABLE),1)
+  BUILD  := build/portable
+  BINDIR := build/portable
+else
+  BUILD  := build/default
+  BINDIR := .
+endif
+
+CFLAGS   := $(CSTD) $(WARN) $(OPT) -pthread -Icommon -Icommon/kernels $(EXTRA_CFLAGS)
+LDLIBS   := -lm -pthread $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
+comma    := ,
+
+COMMON_SRC := $(wildcard common/*.c common/kernels/*.c)
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))
+COMMON_HDR := $(wildcard common/*.h common/kernels/*.h)
+LIB        := $(BUILD)/libdl.a
+
+# Finished chapters: folder, program source, and the `make chapterN` alias.
+CHAPTERS   := 01_perceptron 02_backprop
+01_perceptron_SRC := 01_perceptron/perceptron.c
+02_backprop_SRC   := 02_backprop/backprop.c
+CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
+
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+.PHONY: all lib chapters chapter1 chapter2 $(CHAPTERS) run test test-build bench data \
+        setup setup-test plots clean
+
+all: chapters test-build
+
+lib: $(LIB)
+chapters: $(CHAPTER_BINS)
+chapter1 01_perceptron: $(BINDIR)/01_perceptron/run
+chapter2 02_backprop: $(BINDIR)/02_backprop/run
+
+$(BUILD)/%.o: %.c $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# A chapter's program: its one .c file plus libdl. (Built in place for the default build,
+# so that `./01_perceptron/run` works; sanitizer/portable builds go under build/.)
+.SECONDEXPANSION:
+$(BINDIR)/%/run: $$($$*_SRC) $(LIB) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $($*_SRC) $(LIB) $(LDLIBS) -o $@
+
+# One Check binary per tests/test_*.c; a test that drives a chapter #includes its .c.
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC)))
+	@mkdir -p $(dir $@)
+	@if [ -z "$(CHECK_LIBS)" ]; then echo "error: the Check library is missing: run 'make setup-test' (or: apt-get install check pkg-config)" >&2; exit 1; fi
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -DBINDIR='"$(BINDIR)"' $< $(LIB) $(CHECK_LIBS) $(LDLIBS) -o $@
+
+setup:
+	@scripts/setup.sh run
+setup-test:
+	@scripts/setup.sh test
+
+data:
+	@scripts/get_data.sh "$(MIRROR)"
+
+test-build: $(TEST_BINS) $(CHAPTER_BINS)
+
+# Set-up runs in its own make so that pkg-config sees a freshly installed Check.
+test:
+	@$(MAKE) --no-print-directory setup-test
+	@$(MAKE) --no-print-directory data
+	@$(MAKE) --no-print-directory test-build
+	@scripts/run_tests.sh $(TEST_BINS)
+
+run:
+	@$(MAKE) --no-print-directory setup
+	@$(MAKE) --no-print-directory data
+	@$(MAKE) --no-print-directory chapters
+	@set -e; for c in $(CHAPTERS); do \
+	  echo; echo "==================== $$c ===================="; \
+	  $(BINDIR)/$$c/run $(ARGS); done
+
+bench: $(CHAPTER_BINS)
+	$(BINDIR)/01_perceptron/run --bench $(ARGS)
+	$(BINDIR)/02_backprop/run --bench $(ARGS)
+
+plots:
+	@scripts/plots.sh $(CHAPTERS)
+
+clean:
+	rm -rf build $(foreach c,$(CHAPTERS),$(c)/run)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# scripts/run_tests.sh BIN... — run every Check test binary, then print one total line.
+# Each binary prints Check's own summary ("100%: Checks: 12, Failures: 0, Errors: 0");
+# this script adds them up and ends with "Total: N passed, N failed", exiting non-zero if
+# any binary failed or crashed.
+set -u
+passed=0; failed=0; bad_bins=()
+for bin in "$@"; do
+  echo "---- $bin"
+  out=$("$bin" 2>&1); status=$?
+  printf '%s\n' "$out"
+  line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: [0-9]+' | tail -n 1)
+  if [ -n "$line" ]; then
+    checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+    errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + checks - fails - errs)); failed=$((failed + fails + errs))
+  else
+    failed=$((failed + 1))
+  fi
+  if [ "$status" -ne 0 ]; then bad_bins+=("$bin (exit $status)"); fi
+done
+echo
+if [ ${#bad_bins[@]} -gt 0 ]; then
+  echo "Failing test binaries:"; printf '  %s\n' "${bad_bins[@]}"
+  [ "$failed" -eq 0 ] && failed=${#bad_bins[@]}
+fi
+echo "Total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#bad_bins[@]} -eq 0 ]

@@ -1,0 +1,101 @@
+/* tests/testutil.h — shared helpers for the Check suites.
+ *
+ * One comparison rule everywhere (STYLE.md §5): |got - want| <= atol + rtol·|want|,
+ * reported through dl_ck_close(), which on failure names the worst index, both values
+ * and the limit. Each tests/test_*.c ends with DL_TEST_MAIN(its_suite).
+ */
+#ifndef DL_TESTUTIL_H
+#define DL_TESTUTIL_H
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DL_ATOL 1e-5
+#define DL_RTOL 1e-4
+
+/* Fails the current test if any |got[i] - want[i]| > atol + rtol·|want[i]| (or a value is
+ * NaN), printing the worst index. `what` names the quantity. */
+static inline void dl_ck_close_(const char *file, int line, const char *what, const float *got,
+                                const float *want, size_t n, double atol, double rtol)
+{
+    size_t worst = 0;
+    double worst_excess = -1.0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double g = got[i], w = want[i];
+        double lim = atol + rtol * fabs(w);
+        double excess = isfinite(g) ? fabs(g - w) - lim : INFINITY;
+        if (excess > 0) bad++;
+        if (excess > worst_excess) { worst_excess = excess; worst = i; }
+    }
+    if (bad) {
+        double g = got[worst], w = want[worst];
+        ck_abort_msg("%s:%d: %s: %d of %zu values out of tolerance; worst [%zu]: got %.9g, "
+                     "want %.9g, |diff| %.3g > limit %.3g (atol %.1g, rtol %.1g)",
+                     file, line, what, bad, n, worst, g, w, fabs(g - w),
+                     atol + rtol * fabs(w), atol, rtol);
+    }
+}
+#define dl_ck_close(what, got, want, n, atol, rtol) \
+    dl_ck_close_(__FILE__, __LINE__, what, got, want, n, atol, rtol)
+
+/* Scalar version. */
+#define dl_ck_close1(what, got, want, atol, rtol) do { \
+    float g_ = (float)(got), w_ = (float)(want); \
+    dl_ck_close_(__FILE__, __LINE__, what, &g_, &w_, 1, atol, rtol); } while (0)
+
+/* Path of a built chapter program, e.g. dl_chapter_bin("01_perceptron"): BINDIR is set by
+ * the Makefile ("." for the default build, "build/asan" for SANITIZE=1). */
+#ifndef BINDIR
+#define BINDIR "."
+#endif
+#define dl_chapter_bin(chapter) BINDIR "/" chapter "/run"
+
+/* A fresh empty temporary directory (mkdtemp) for a test's outputs; the caller removes it
+ * with dl_rm_rf. */
+char *mkdtemp(char *);
+static inline void dl_tmpdir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/dltest.XXXXXX");
+    if (!mkdtemp(buf)) { perror("mkdtemp"); exit(1); }
+}
+static inline void dl_rm_rf(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+/* Run a shell command, capturing stdout+stderr into out (truncated to len); returns the
+ * exit status (or -1 if it did not exit normally). */
+#include <sys/wait.h>
+FILE *popen(const char *, const char *);
+int pclose(FILE *);
+static inline int dl_run(const char *cmd, char *out, size_t len)
+{
+    char full[2048];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, len ? len - 1 : 0, p);
+    if (len) out[n] = '\0';
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0) {}
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* main(): run one suite, print Check's summary, exit non-zero on any failure. */
+#define DL_TEST_MAIN(suite_fn) \
+    int main(void) { \
+        SRunner *sr_ = srunner_create(suite_fn()); \
+        srunner_run_all(sr_, CK_NORMAL); \
+        int failed_ = srunner_ntests_failed(sr_); \
+        srunner_free(sr_); \
+        return failed_ ? EXIT_FAILURE : EXIT_SUCCESS; \
+    }
+
+#endif
