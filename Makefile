@@ -40,8 +40,8 @@ else
 endif
 
 CFLAGS   := $(CSTD) $(WARN) $(OPT) -pthread -Icommon -Icommon/kernels $(EXTRA_CFLAGS)
-LDLIBS   := -lm -pthread $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 comma    := ,
+LDLIBS   := -lm -pthread $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 
 COMMON_SRC := $(wildcard common/*.c common/kernels/*.c)
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))

@@ -28,7 +28,8 @@ typedef struct Dataset {
 // ---- IDX (LeCun's MNIST format: big-endian header, then unsigned bytes) ----
 /* Read an IDX3 image file (magic 2051) and an IDX1 label file (magic 2049) into d.
  * Checks: file opens, magic number, dimensions > 0, file size == header + payload,
- * image and label counts agree, labels < 10. On error returns false with err filled. */
+ * image and label counts agree, labels < 10. On error returns false with err filled and
+ * d left empty (dataset_free on it is harmless). Sets d->name to "idx". */
 bool idx_load(const char *images_path, const char *labels_path, Dataset *d, char *err,
               size_t errlen);
 

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# scripts/get_data.sh [--fashion] [MIRROR] — fill data/ with the datasets the course needs.
+#
+#   data/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte     uncompressed IDX files
+#
+# Where MNIST comes from, first that works:
+#   (a) MIRROR/mnist/*.gz, a local folder (make data MIRROR=/path/to/mirror);
+#   (b) a download from ossci-datasets.s3.amazonaws.com, then yann.lecun.com;
+#   (c) Debian's package dataset-fashion-mnist, copied to data/fashion-mnist/: the same IDX
+#       format and sizes, but 10 classes of clothing instead of digits (a notice says so).
+# Every .gz is checked against its published sha256 before it is unpacked; files are
+# written to a temporary folder and moved into place only when all four are good, so a
+# failed run leaves nothing half-written. A stamp file (.sha256) marks a finished folder,
+# which makes a second run return at once.
+#
+#   --fashion         also put Fashion-MNIST in data/fashion-mnist/ (from the Debian package)
+#   DL_DATA_DIR=DIR   write to DIR instead of <repo>/data
+#   DL_OFFLINE=1      skip the downloads (to try the fallback)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data=${DL_DATA_DIR:-$root/data}
+offline=${DL_OFFLINE:-0}
+want_fashion=0
+mirror=""
+for arg in "$@"; do
+  case $arg in
+    --fashion) want_fashion=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    "") ;;                              # `make data` passes an empty MIRROR
+    -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
+    *) mirror=$arg ;;
+  esac
+done
+
+NAMES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+# Uncompressed sizes: 16-byte header + 60000 or 10000 images of 28x28; 8-byte header + labels.
+SIZES=(47040016 60008 7840016 10008)
+# sha256 of the published .gz files (see /work/shared/data/SOURCES.md).
+MNIST_GZ_SHA=(440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609
+              3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c
+              8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6
+              f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6)
+MNIST_URLS=(https://ossci-datasets.s3.amazonaws.com/mnist http://yann.lecun.com/exdb/mnist)
+# sha256 of the *uncompressed* Fashion-MNIST files: Debian recompresses the .gz files, so
+# their bytes differ from upstream's, but what they unpack to does not.
+FASHION_SHA=(c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888
+             bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9
+             5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b
+             0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34)
+FASHION_PKG=dataset-fashion-mnist
+
+die() { echo "error: $*" >&2; exit 1; }
+# sha256 of a file (GNU coreutils, or shasum on macOS).
+sha_of() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
+  else shasum -a 256 "$1" | cut -d' ' -f1; fi
+}
+size_of() { wc -c <"$1" | tr -d ' '; }
+# Where a folder is, as the user would name it: data/mnist for the default location.
+show() { case $1 in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
+
+# complete DIR: all four files are there with the right sizes, and the stamp is written.
+complete() {
+  local dir=$1 i
+  [ -f "$dir/.sha256" ] || return 1
+  for i in "${!NAMES[@]}"; do
+    [ -f "$dir/${NAMES[$i]}" ] && [ "$(size_of "$dir/${NAMES[$i]}")" = "${SIZES[$i]}" ] || return 1
+  done
+}
+
+# unpack GZ NAME INDEX FIX: gunzip GZ to $tmp/NAME and check its size; FIX is the advice
+# printed when that fails.
+unpack() {
+  local gz=$1 name=$2 i=$3 fix=$4 size
+  gzip -dc "$gz" >"$tmp/$name" 2>"$tmp/gzip.err" \
+    || die "$gz: gzip could not unpack it ($(head -n 1 "$tmp/gzip.err")); $fix"
+  size=$(size_of "$tmp/$name")
+  [ "$size" = "${SIZES[$i]}" ] \
+    || die "$gz unpacks to $size bytes, expected ${SIZES[$i]}; $fix"
+}
+
+# install DIR: move the four unpacked files from $tmp into DIR, then write the stamp.
+install_into() {
+  local dir=$1 name
+  mkdir -p "$dir"
+  rm -f "$dir/.sha256"                  # not complete until every file is in place
+  for name in "${NAMES[@]}"; do echo "$(sha_of "$tmp/$name")  $name"; done >"$tmp/stamp"
+  for name in "${NAMES[@]}"; do mv -f "$tmp/$name" "$dir/$name"; done
+  mv -f "$tmp/stamp" "$dir/.sha256"
+}
+
+# ---- (a) MNIST from a local mirror ----
+mnist_from_mirror() {
+  local i name gz got
+  for name in "${NAMES[@]}"; do
+    if [ ! -f "$mirror/mnist/$name.gz" ]; then
+      echo "data: $mirror/mnist/$name.gz not found; trying a download instead" >&2
+      return 1
+    fi
+  done
+  echo "data: copying MNIST from $mirror/mnist"
+  for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]}; gz=$tmp/$name.gz
+    cp "$mirror/mnist/$name.gz" "$gz" || die "could not copy $mirror/mnist/$name.gz to $(show "$tmp")"
+    got=$(sha_of "$gz")
+    [ "$got" = "${MNIST_GZ_SHA[$i]}" ] \
+      || die "$mirror/mnist/$name.gz: sha256 is $got, expected ${MNIST_GZ_SHA[$i]} (a corrupt or different file; replace it with the official one)"
+    unpack "$gz" "$name" "$i" "replace $mirror/mnist/$name.gz with the official file"
+    rm -f "$gz"
+  done
+}
+
+# ---- (b) MNIST from the internet ----
+mnist_from_web() {
+  local base i name gz got
+  command -v curl >/dev/null 2>&1 || { echo "data: curl is not installed; cannot download" >&2; return 1; }
+  for base in "${MNIST_URLS[@]}"; do
+    echo "data: downloading MNIST from $base"
+    for i in "${!NAMES[@]}"; do
+      name=${NAMES[$i]}; gz=$tmp/$name.gz
+      if ! curl -fsSL --connect-timeout 10 --max-time 300 --retry 1 -o "$gz" "$base/$name.gz"; then
+        echo "data: could not download $base/$name.gz" >&2
+        continue 2                      # this host is not answering: try the next one
+      fi
+      got=$(sha_of "$gz")
+      [ "$got" = "${MNIST_GZ_SHA[$i]}" ] \
+        || die "$base/$name.gz: sha256 is $got, expected ${MNIST_GZ_SHA[$i]} (a proxy or captive portal? use: make data MIRROR=/path/to/mirror)"
+      unpack "$gz" "$name" "$i" "run make data again, or use: make data MIRROR=/path/to/mirror"
+      rm -f "$gz"
+    done
+    return 0
+  done
+  return 1
+}
+
+# ---- (c) Fashion-MNIST from the Debian package ----
+fashion_from_debian() {
+  local apt="" src i name got
+  if ! dpkg -s "$FASHION_PKG" >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+      if [ "$(id -u)" -eq 0 ]; then apt="apt-get"
+      elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then apt="sudo -n apt-get"
+      fi
+    fi
+    if [ -z "$apt" ]; then
+      echo "data: cannot install the Debian package $FASHION_PKG here (needs apt-get as root)" >&2
+      return 1
+    fi
+    echo "data: installing the Debian package $FASHION_PKG"
+    $apt update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive $apt install -y -qq "$FASHION_PKG" >/dev/null 2>&1 || {
+      echo "data: apt-get could not install $FASHION_PKG" >&2; return 1; }
+  fi
+  src=$(dpkg -L "$FASHION_PKG" | grep '/train-images-idx3-ubyte\.gz$' | head -n 1 || true)
+  [ -n "$src" ] || { echo "data: $FASHION_PKG is installed but has no train-images-idx3-ubyte.gz" >&2; return 1; }
+  src=$(dirname "$src")
+  echo "data: unpacking Fashion-MNIST from $src"
+  for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]}
+    unpack "$src/$name.gz" "$name" "$i" "reinstall: apt-get install --reinstall $FASHION_PKG"
+    got=$(sha_of "$tmp/$name")
+    [ "$got" = "${FASHION_SHA[$i]}" ] \
+      || die "$src/$name.gz unpacks to a file with sha256 $got, expected ${FASHION_SHA[$i]} (reinstall: apt-get install --reinstall $FASHION_PKG)"
+  done
+}
+
+fashion_notice() {
+  cat >&2 <<EOF
+notice: real MNIST could not be fetched, so the course will use Fashion-MNIST from
+        data/fashion-mnist/: the same IDX format and sizes (60000 + 10000 images of 28x28),
+        but 10 classes of clothing instead of digits, so accuracies differ from the notes.
+        To get MNIST: make data MIRROR=/path/to/mirror (a folder holding mnist/*.gz),
+        or run make data again on a machine with internet access.
+EOF
+}
+
+# ---- main ----
+if [ "$want_fashion" = 0 ] && complete "$data/mnist"; then
+  echo "data: MNIST already in $(show "$data/mnist")"
+  exit 0
+fi
+
+# A scratch folder inside data/ (same file system, so each final mv is atomic); removed on
+# any exit, including Ctrl-C.
+mkdir -p "$data"
+tmp=$(mktemp -d "$data/.tmp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+if [ "$want_fashion" = 1 ]; then
+  if complete "$data/fashion-mnist"; then
+    echo "data: Fashion-MNIST already in $(show "$data/fashion-mnist")"
+  else
+    fashion_from_debian || die "could not get Fashion-MNIST (needs apt-get as root: apt-get install $FASHION_PKG)"
+    install_into "$data/fashion-mnist"
+    echo "data: Fashion-MNIST is in $(show "$data/fashion-mnist")"
+  fi
+  if complete "$data/mnist"; then
+    echo "data: MNIST already in $(show "$data/mnist")"
+    exit 0
+  fi
+fi
+
+if { [ -n "$mirror" ] && mnist_from_mirror; } || { [ "$offline" != 1 ] && mnist_from_web; }; then
+  install_into "$data/mnist"
+  echo "data: MNIST is in $(show "$data/mnist")"
+  exit 0
+fi
+
+if complete "$data/fashion-mnist"; then
+  fashion_notice
+  exit 0
+fi
+if fashion_from_debian; then
+  install_into "$data/fashion-mnist"
+  echo "data: Fashion-MNIST is in $(show "$data/fashion-mnist")"
+  fashion_notice
+  exit 0
+fi
+
+die "could not get MNIST: no mirror given, the download failed, and the Debian package $FASHION_PKG is not available.
+       Get the four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
+       t10k-labels-idx1-ubyte.gz from https://ossci-datasets.s3.amazonaws.com/mnist/ into a folder DIR/mnist/,
+       then run: make data MIRROR=DIR"
