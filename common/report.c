@@ -1,0 +1,902 @@
+/* common/report.c — command-line flags, metrics.tsv, gnuplot plots, progress bar, timers;
+ * see report.h.
+ *
+ * Plots: each plot is three files in the out folder: <name>.dat (the numbers), <name>.gp (a
+ * complete gnuplot script that reads the .dat from its own folder) and <name>.png. The
+ * script writes <name>.png.tmp and renames it when done, so a reader never sees half a PNG,
+ * and it can be rerun by hand from any folder (`gnuplot 01_perceptron/out/loss.gp`) or by
+ * `make plots` (scripts/plots.sh).
+ */
+#include "report.h"
+
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+#define PATH_LEN 1024   // room for <out_dir>/<name>.png.tmp (out_dir is at most 511 bytes)
+
+static const char *const KERNELS[] = {"naive", "ikj", "blocked", "simd", "threads", "auto"};
+#define N_KERNELS ((int)(sizeof KERNELS / sizeof KERNELS[0]))
+
+// ---- small helpers ----
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Copy src into dst[len]; false (dst untouched) if it does not fit.
+static bool copy_str(char *dst, size_t len, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= len) return false;
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+// dst = dir/rest, written as plain "rest" when dir is "." (so defaults read "out", not "./out").
+static bool join_path(char *dst, size_t len, const char *dir, const char *rest)
+{
+    int n = strcmp(dir, ".") == 0 ? snprintf(dst, len, "%s", rest)
+                                  : snprintf(dst, len, "%s/%s", dir, rest);
+    return n >= 0 && (size_t)n < len;
+}
+
+// ---- command line ----
+
+// Folder of the program: "build/x/run" -> "build/x", "run" -> ".", "/run" -> "/".
+static void program_dir(const char *argv0, char *dir, size_t len)
+{
+    const char *slash = strrchr(argv0, '/');
+    if (!slash) {
+        snprintf(dir, len, ".");
+    } else if (slash == argv0) {
+        snprintf(dir, len, "/");
+    } else {
+        size_t n = (size_t)(slash - argv0);
+        if (n >= len) n = len - 1;   // absurdly long; the caller's join then fails loudly
+        memcpy(dir, argv0, n);
+        dir[n] = '\0';
+    }
+}
+
+static int online_cpus(void)
+{
+    long n = 1;
+#ifdef _SC_NPROCESSORS_ONLN
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+// Defaults; a default path too long for its buffer is left empty, and reported only if the
+// user does not override it (see cli_parse_args).
+static void cli_defaults(Cli *cli, const char *argv0)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->seed = 42;
+    cli->threads = online_cpus();
+    snprintf(cli->kernel, sizeof cli->kernel, "auto");
+
+    char dir[512];
+    program_dir(argv0, dir, sizeof dir);
+    if (!join_path(cli->out_dir, sizeof cli->out_dir, dir, "out")) cli->out_dir[0] = '\0';
+
+    const char *env = getenv("DL_DATA");
+    if (env && *env) {
+        if (!copy_str(cli->data_dir, sizeof cli->data_dir, env)) cli->data_dir[0] = '\0';
+        return;
+    }
+    // The repository's data/ folder: next to the chapter folders that hold the programs,
+    // or under the current folder (running from the repo root), or one up (from a chapter).
+    char beside[512];
+    if (!join_path(beside, sizeof beside, dir, "../data")) beside[0] = '\0';
+    const char *candidates[] = {beside, "data", "../data"};
+    for (int i = 0; i < 3; i++) {
+        if (candidates[i][0] && is_dir(candidates[i])) {
+            copy_str(cli->data_dir, sizeof cli->data_dir, candidates[i]);
+            return;
+        }
+    }
+    copy_str(cli->data_dir, sizeof cli->data_dir, beside);   // reported missing by the loader
+}
+
+// The whole of s as a base-10 integer in [lo, hi] (no leading spaces, no trailing junk).
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!*s || isspace((unsigned char)*s)) return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno == ERANGE || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+static void print_usage(const Cli *cli, const char *argv0, const char *about,
+                        const CliExtra *extras, int n_extras)
+{
+    printf("%s\n\nusage: %s [flags]\n\ncommon flags:\n", about ? about : "", argv0);
+    printf("  %-18s %s\n", "--quick", "a run of seconds, for tests and CI");
+    printf("  %-18s %s\n", "--full", "the long, paper-scale run");
+    printf("  %-18s %s\n", "--bench", "run the kernel benchmarks instead of training");
+    printf("  %-18s random seed (default %llu)\n", "--seed N", (unsigned long long)cli->seed);
+    printf("  %-18s worker threads, 1 to %d (default %d, the online CPUs)\n", "--threads N",
+           MAX_THREADS, cli->threads);
+    printf("  %-18s naive|ikj|blocked|simd|threads|auto (default %s)\n", "--kernel NAME",
+           cli->kernel);
+    printf("  %-18s data folder (default %s; or set DL_DATA)\n", "--data DIR", cli->data_dir);
+    printf("  %-18s output folder (default %s)\n", "--out DIR", cli->out_dir);
+    printf("  %-18s %s\n", "--help", "this text");
+    if (n_extras > 0) printf("\nflags of this program:\n");
+    for (int i = 0; i < n_extras; i++) {
+        const CliExtra *e = &extras[i];
+        char flag[64];
+        const char *arg = e->type == 'i' ? " N" : e->type == 'f' ? " X" : e->type == 's' ? " S" : "";
+        snprintf(flag, sizeof flag, "--%s%s", e->name, arg);
+        printf("  %-18s %s (default ", flag, e->help ? e->help : "");
+        switch (e->type) {
+        case 'i': printf("%d)\n", *(const int *)e->dest); break;
+        case 'f': printf("%g)\n", (double)*(const float *)e->dest); break;
+        case 's': printf("'%s')\n", (const char *)e->dest); break;
+        default: printf("%s)\n", *(const bool *)e->dest ? "on" : "off"); break;
+        }
+    }
+    printf("\nValues go as --flag VALUE or --flag=VALUE.\n");
+}
+
+int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
+                   const CliExtra *extras, int n_extras, char *err, size_t errlen)
+{
+    const char *argv0 = argc > 0 && argv[0] ? argv[0] : "run";
+    cli_defaults(cli, argv0);
+    if (errlen) err[0] = '\0';
+    if (n_extras > 0 && !extras) n_extras = 0;
+    for (int i = 0; i < n_extras; i++) {
+        const CliExtra *e = &extras[i];
+        if (!e->name || !e->dest || !strchr("ifsb", e->type) || !e->type ||
+            (e->type == 's' && e->dest_len == 0)) {
+            snprintf(err, errlen, "bad CliExtra #%d ('%s'): needs a name, a dest, type i|f|s|b "
+                     "and dest_len for 's'", i, e->name ? e->name : "(null)");
+            return -1;
+        }
+    }
+
+    // --help wins wherever it is, and shows the defaults, not values parsed before it.
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_usage(cli, argv0, about, extras, n_extras);
+            return 1;
+        }
+    }
+
+    // The common flags, looked up before the chapter's extras.
+    enum { F_QUICK, F_FULL, F_BENCH, F_SEED, F_THREADS, F_KERNEL, F_DATA, F_OUT, N_COMMON };
+    static const char *const COMMON[N_COMMON] = {
+        "quick", "full", "bench", "seed", "threads", "kernel", "data", "out",
+    };
+    bool data_set = false, out_set = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s': flags start with -- (see --help)", arg);
+            return -1;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        int nl = (int)nlen;   // for "%.*s"
+
+        int flag = 0;
+        while (flag < N_COMMON && !(strlen(COMMON[flag]) == nlen &&
+                                    strncmp(name, COMMON[flag], nlen) == 0))
+            flag++;
+        const CliExtra *extra = NULL;
+        for (int k = 0; flag == N_COMMON && !extra && k < n_extras; k++)
+            if (strlen(extras[k].name) == nlen && strncmp(name, extras[k].name, nlen) == 0)
+                extra = &extras[k];
+        if (flag == N_COMMON && !extra) {
+            snprintf(err, errlen, "unknown flag '--%.*s' (see --help)", nl, name);
+            return -1;
+        }
+
+        bool *switch_dest = extra ? (extra->type == 'b' ? (bool *)extra->dest : NULL)
+                            : flag == F_QUICK ? &cli->quick
+                            : flag == F_FULL  ? &cli->full
+                            : flag == F_BENCH ? &cli->bench : NULL;
+        if (switch_dest) {
+            if (eq) {
+                snprintf(err, errlen, "--%.*s takes no value, got '%s'", nl, name, arg);
+                return -1;
+            }
+            *switch_dest = true;
+            continue;
+        }
+
+        // A value: after '=' or the next argument (which must not be another flag).
+        const char *val;
+        if (eq) {
+            val = eq + 1;
+        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+            val = argv[++i];
+        } else {
+            snprintf(err, errlen, "--%.*s expects a value (see --help)", nl, name);
+            return -1;
+        }
+        bool starts_ok = *val && !isspace((unsigned char)*val);   // strto* skip spaces
+        char *end = NULL;
+        long l;
+
+        if (extra && extra->type == 'i') {
+            if (!parse_long(val, INT_MIN, INT_MAX, &l)) {
+                snprintf(err, errlen, "--%s expects an integer, got '%s'", extra->name, val);
+                return -1;
+            }
+            *(int *)extra->dest = (int)l;
+        } else if (extra && extra->type == 'f') {
+            float f = starts_ok ? strtof(val, &end) : NAN;
+            if (!starts_ok || *end || !isfinite(f)) {
+                snprintf(err, errlen, "--%s expects a finite number, got '%s'", extra->name, val);
+                return -1;
+            }
+            *(float *)extra->dest = f;
+        } else if (extra) {   // 's'
+            if (!copy_str(extra->dest, extra->dest_len, val)) {
+                snprintf(err, errlen, "--%s expects at most %zu characters, got %zu",
+                         extra->name, extra->dest_len - 1, strlen(val));
+                return -1;
+            }
+        } else if (flag == F_SEED) {
+            // strtoull would accept "-1" (as 2^64 - 1), so insist on a leading digit.
+            errno = 0;
+            unsigned long long v = isdigit((unsigned char)*val) ? strtoull(val, &end, 10) : 0;
+            if (!isdigit((unsigned char)*val) || *end || errno == ERANGE) {
+                snprintf(err, errlen, "--seed expects a non-negative integer, got '%s'", val);
+                return -1;
+            }
+            cli->seed = (uint64_t)v;
+        } else if (flag == F_THREADS) {
+            if (!parse_long(val, 1, MAX_THREADS, &l)) {
+                snprintf(err, errlen, "--threads expects an integer from 1 to %d, got '%s'",
+                         MAX_THREADS, val);
+                return -1;
+            }
+            cli->threads = (int)l;
+        } else if (flag == F_KERNEL) {
+            int k = 0;
+            while (k < N_KERNELS && strcmp(val, KERNELS[k]) != 0) k++;
+            if (k == N_KERNELS) {
+                snprintf(err, errlen, "--kernel expects one of naive|ikj|blocked|simd|threads|auto, "
+                         "got '%s'", val);
+                return -1;
+            }
+            snprintf(cli->kernel, sizeof cli->kernel, "%s", KERNELS[k]);
+        } else {   // F_DATA, F_OUT
+            const char *what = flag == F_DATA ? "data" : "out";
+            char *dst = flag == F_DATA ? cli->data_dir : cli->out_dir;
+            if (!*val) {
+                snprintf(err, errlen, "--%s expects a folder, got ''", what);
+                return -1;
+            }
+            if (!copy_str(dst, sizeof cli->data_dir, val)) {
+                snprintf(err, errlen, "--%s: the path is too long (%zu bytes, at most %zu)", what,
+                         strlen(val), sizeof cli->data_dir - 1);
+                return -1;
+            }
+            *(flag == F_DATA ? &data_set : &out_set) = true;
+        }
+    }
+
+    if (cli->quick && cli->full) {
+        snprintf(err, errlen, "--quick and --full cannot be used together (pick one)");
+        return -1;
+    }
+    if ((!data_set && !cli->data_dir[0]) || (!out_set && !cli->out_dir[0])) {
+        snprintf(err, errlen, "the default %s folder path is too long; pass --%s DIR",
+                 !out_set && !cli->out_dir[0] ? "output" : "data",
+                 !out_set && !cli->out_dir[0] ? "out" : "data");
+        return -1;
+    }
+    return 0;
+}
+
+void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
+               int n_extras)
+{
+    char err[640];
+    int rc = cli_parse_args(cli, argc, argv, about, extras, n_extras, err, sizeof err);
+    if (rc == 1) exit(0);
+    if (rc != 0) dl_die_status(DL_EXIT_USAGE, "%s", err);
+    if (!make_dirs(cli->out_dir))
+        dl_die("cannot create the output folder '%s': %s (pass --out DIR with a folder you "
+               "can write to)", cli->out_dir, strerror(errno));
+}
+
+// ---- files ----
+
+bool make_dirs(const char *path)
+{
+    char buf[PATH_LEN];
+    if (!*path) { errno = ENOENT; return false; }
+    if (!copy_str(buf, sizeof buf, path)) { errno = ENAMETOOLONG; return false; }
+    // Create each prefix ending before a '/', then the whole path.
+    for (char *p = buf + 1; ; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return false;
+        *p = c;
+        if (c == '\0') break;
+    }
+    if (!is_dir(path)) { errno = ENOTDIR; return false; }
+    return true;
+}
+
+static bool tmp_path(char *buf, size_t len, const char *path)
+{
+    int n = snprintf(buf, len, "%s.tmp", path);
+    return n >= 0 && (size_t)n < len;
+}
+
+FILE *atomic_open(const char *path)
+{
+    char tmp[PATH_LEN];
+    if (!tmp_path(tmp, sizeof tmp, path)) {
+        fprintf(stderr, "error: cannot write '%s': the path is too long\n", path);
+        return NULL;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) fprintf(stderr, "error: cannot write '%s': %s\n", tmp, strerror(errno));
+    return f;
+}
+
+bool atomic_close(FILE *f, const char *path)
+{
+    if (!f) return false;
+    char tmp[PATH_LEN];
+    tmp_path(tmp, sizeof tmp, path);   // fits: atomic_open built the same name
+    // fflush and fclose report errors the earlier buffered writes could not (disk full).
+    // No fsync: this keeps readers from seeing half a file, it is not a guard against power loss.
+    errno = 0;
+    bool ok = !ferror(f);
+    int saved = errno;
+    if (fflush(f) != 0) { ok = false; saved = errno; }
+    if (fclose(f) != 0 && ok) { ok = false; saved = errno; }
+    if (!ok) {
+        fprintf(stderr, "error: writing '%s' failed: %s\n", tmp,
+                saved ? strerror(saved) : "write error");
+        remove(tmp);
+        return false;
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "error: cannot rename '%s' to '%s': %s\n", tmp, path, strerror(errno));
+        remove(tmp);
+        return false;
+    }
+    return true;
+}
+
+// ---- metrics.tsv ----
+
+void metrics_init(Metrics *m, const char *out_dir)
+{
+    m->n = 0;
+    if (!join_path(m->path, sizeof m->path, out_dir, "metrics.tsv"))
+        dl_die("metrics: the output folder path '%s' is too long (at most %zu bytes)", out_dir,
+               sizeof m->path - sizeof "/metrics.tsv");
+}
+
+void metrics_set(Metrics *m, const char *key, double value)
+{
+    size_t len = strlen(key);
+    DL_CHECK(len > 0 && len < sizeof m->keys[0] && !strpbrk(key, "\t\n\r"),
+             "metrics: bad key '%s': use 1 to %zu characters with no tab or newline", key,
+             sizeof m->keys[0] - 1);
+    for (int i = 0; i < m->n; i++) {
+        if (strcmp(m->keys[i], key) == 0) { m->values[i] = value; return; }
+    }
+    DL_CHECK(m->n < DL_MAX_METRICS, "metrics: more than %d keys (adding '%s'); raise "
+             "DL_MAX_METRICS in common/report.h", DL_MAX_METRICS, key);
+    memcpy(m->keys[m->n], key, len + 1);
+    m->values[m->n++] = value;
+}
+
+bool metrics_write(const Metrics *m)
+{
+    FILE *f = atomic_open(m->path);
+    if (!f) return false;
+    for (int i = 0; i < m->n; i++) fprintf(f, "%s\t%.9g\n", m->keys[i], m->values[i]);
+    return atomic_close(f, m->path);
+}
+
+bool metrics_read(const char *path, const char *key, double *value)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char line[256];
+    size_t klen = strlen(key);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        bool whole = n > 0 && line[n - 1] == '\n';
+        if (!whole && !feof(f)) {   // longer than any line we write: skip the rest of it
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n') {}
+            continue;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, key, klen) != 0 || line[klen] != '\t') continue;
+        char *end;
+        double v = strtod(line + klen + 1, &end);
+        if (end == line + klen + 1 || *end) continue;   // malformed value
+        *value = v;
+        found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+// ---- plots ----
+
+static char gnuplot_path[PATH_LEN];   // set by plot_available()
+
+bool plot_available(void)
+{
+    static int state = -1;   // -1 not checked yet, 0 missing, 1 found
+    if (state >= 0) return state == 1;
+    state = 0;
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/bin:/bin";
+    // Walk PATH like execvp does ("" means the current folder).
+    while (state == 0) {
+        size_t n = strcspn(path, ":");
+        int w = n ? snprintf(gnuplot_path, sizeof gnuplot_path, "%.*s/gnuplot", (int)n, path)
+                  : snprintf(gnuplot_path, sizeof gnuplot_path, "./gnuplot");
+        if (w > 0 && (size_t)w < sizeof gnuplot_path && access(gnuplot_path, X_OK) == 0 &&
+            !is_dir(gnuplot_path))
+            state = 1;
+        if (!path[n]) break;
+        path += n + 1;
+    }
+    if (!state) {
+        gnuplot_path[0] = '\0';
+        return false;
+    }
+    // A relative PATH entry is made absolute: gnuplot runs after a chdir into the out folder.
+    char cwd[PATH_LEN], rel[PATH_LEN];
+    if (gnuplot_path[0] != '/' && copy_str(rel, sizeof rel, gnuplot_path)) {
+        int w = getcwd(cwd, sizeof cwd) ? snprintf(gnuplot_path, sizeof gnuplot_path, "%s/%s",
+                                                   cwd, rel) : -1;
+        if (w < 0 || (size_t)w >= sizeof gnuplot_path) state = 0;
+    }
+    return state == 1;
+}
+
+// A plot name becomes file names and appears in the generated script, so keep it plain.
+static void check_plot_name(const char *name)
+{
+    size_t n = strlen(name);
+    DL_CHECK(n > 0 && n <= 100 && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789_-.") == n && name[0] != '.',
+             "plot name '%s': use 1 to 100 letters, digits, '_', '-' or '.' (not first)", name);
+}
+
+static bool plot_path(char *buf, const char *out_dir, const char *name, const char *ext)
+{
+    int n = snprintf(buf, PATH_LEN, "%s/%s%s", out_dir, name, ext);
+    if (n < 0 || n >= PATH_LEN) {
+        fprintf(stderr, "error: plot '%s': the output folder path is too long\n", name);
+        return false;
+    }
+    return true;
+}
+
+// Write s as a gnuplot single-quoted string ('' is a quote; newlines become spaces).
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'') fputs("''", f);
+        else fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+    fputc('\'', f);
+}
+
+// Data values: %.9g, and NaN (which gnuplot skips) for anything non-finite.
+static void dat_num(FILE *f, double v, char sep)
+{
+    if (isfinite(v)) fprintf(f, "%.9g%c", v, sep);
+    else fprintf(f, "NaN%c", sep);
+}
+
+// The script's opening: find its folder, choose a PNG terminal, label the axes.
+static void gp_begin(FILE *gp, const char *name, const char *title, const char *xlabel,
+                     const char *ylabel)
+{
+    fprintf(gp,
+            "# %s.gp: draws %s.png from %s.dat, both in this script's folder.\n"
+            "# Redraw with `gnuplot path/to/%s.gp` from any folder, or `make plots`.\n"
+            "if (exists(\"ARG0\") && strstrt(ARG0, \"/\") > 0) {   # cd to this script's folder\n"
+            "    dir = ARG0; i = strlen(dir)\n"
+            "    while (substr(dir, i, i) ne \"/\") { i = i - 1 }\n"
+            "    cd dir[1:i]\n"
+            "}\n"
+            "if (strstrt(GPVAL_TERMINALS, \" pngcairo \") > 0) {\n"
+            "    set terminal pngcairo noenhanced size 900,600 font \",11\"\n"
+            "} else {\n"
+            "    set terminal png noenhanced size 900,600\n"
+            "}\n"
+            "set output '%s.png.tmp'   # renamed to %s.png at the end: never half a PNG\n",
+            name, name, name, name, name, name);
+    if (title) { fputs("set title ", gp); gp_string(gp, title); fputc('\n', gp); }
+    if (xlabel) { fputs("set xlabel ", gp); gp_string(gp, xlabel); fputc('\n', gp); }
+    if (ylabel) { fputs("set ylabel ", gp); gp_string(gp, ylabel); fputc('\n', gp); }
+}
+
+static void gp_end(FILE *gp, const char *name)
+{
+    fprintf(gp, "set output\nsystem \"mv -f '%s.png.tmp' '%s.png'\"\n", name, name);
+}
+
+// Run gnuplot on <name>.gp inside out_dir, its output captured and shown only on failure.
+static bool run_gnuplot(const char *out_dir, const char *name)
+{
+    char script[128], png[PATH_LEN], tmp[PATH_LEN];
+    snprintf(script, sizeof script, "%s.gp", name);   // name is at most 100 chars
+    if (!plot_path(png, out_dir, name, ".png") || !plot_path(tmp, out_dir, name, ".png.tmp"))
+        return false;
+
+    int fds[2];
+    if (pipe(fds) != 0) {
+        fprintf(stderr, "warning: plot '%s': cannot run gnuplot: pipe: %s\n", name, strerror(errno));
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "warning: plot '%s': cannot run gnuplot: fork: %s\n", name, strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {   // child: only async-signal-safe calls until exec
+        static const char cd_msg[] = "cannot enter the output folder\n";
+        static const char ex_msg[] = "cannot execute gnuplot\n";
+        close(fds[0]);
+        dup2(fds[1], STDOUT_FILENO);
+        dup2(fds[1], STDERR_FILENO);
+        if (fds[1] > STDERR_FILENO) close(fds[1]);
+        int in = open("/dev/null", O_RDONLY);
+        if (in >= 0) { dup2(in, STDIN_FILENO); if (in > STDERR_FILENO) close(in); }
+        if (chdir(out_dir) != 0) {
+            if (write(STDERR_FILENO, cd_msg, sizeof cd_msg - 1) < 0) {}
+            _exit(126);
+        }
+        char arg0[] = "gnuplot";
+        char *args[] = {arg0, script, NULL};
+        execv(gnuplot_path, args);
+        if (write(STDERR_FILENO, ex_msg, sizeof ex_msg - 1) < 0) {}
+        _exit(127);
+    }
+
+    close(fds[1]);
+    char out[2048];
+    size_t len = 0;
+    for (;;) {   // read everything (so gnuplot never blocks on a full pipe), keep the start
+        char chunk[512];
+        ssize_t r = read(fds[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        size_t keep = (size_t)r < sizeof out - 1 - len ? (size_t)r : sizeof out - 1 - len;
+        memcpy(out + len, chunk, keep);
+        len += keep;
+    }
+    out[len] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) { status = -1; break; }
+    }
+
+    bool exited_ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    // The script renames its .png.tmp itself (via mv, for runs by hand); finish the job in
+    // case that could not happen.
+    if (exited_ok && access(tmp, F_OK) == 0 && rename(tmp, png) != 0) exited_ok = false;
+    if (exited_ok && access(png, F_OK) == 0) return true;
+    char why[64];
+    if (status == -1) snprintf(why, sizeof why, "lost track of it: %s", strerror(errno));
+    else if (WIFSIGNALED(status)) snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+    else if (!exited_ok) snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
+    else snprintf(why, sizeof why, "no %s.png written", name);
+    fprintf(stderr, "warning: gnuplot could not draw %s (%s); its output:\n%s%s"
+            "(the data and script are in %s/%s.dat and .gp)\n", png, why,
+            len ? out : "(none)\n", len && out[len - 1] != '\n' ? "\n" : "", out_dir, name);
+    remove(tmp);
+    return false;
+}
+
+// Close the .dat and .gp, then draw (or explain, once, why not).
+static bool plot_finish(const char *out_dir, const char *name, FILE *dat, const char *dat_path,
+                        FILE *gp, const char *gp_path)
+{
+    bool ok = atomic_close(dat, dat_path);
+    ok = atomic_close(gp, gp_path) && ok;
+    if (!ok) return false;
+    char png[PATH_LEN];
+    if (!plot_path(png, out_dir, name, ".png")) return false;
+    if (!plot_available()) {
+        static bool noticed = false;
+        if (!noticed) {
+            fprintf(stderr, "notice: gnuplot not found: plots skipped (wrote %s/%s.dat/.gp); "
+                    "install with apt-get install gnuplot-nox, then run make plots\n",
+                    out_dir, name);
+            noticed = true;
+        }
+        remove(png);   // a PNG from an earlier run would no longer match the data
+        return false;
+    }
+    if (!run_gnuplot(out_dir, name)) { remove(png); return false; }
+    return true;
+}
+
+// Open <name>.dat and <name>.gp for writing (both or neither).
+static bool plot_open(const char *out_dir, const char *name, char *dat_path, FILE **dat,
+                      char *gp_path, FILE **gp)
+{
+    check_plot_name(name);
+    if (!plot_path(dat_path, out_dir, name, ".dat") || !plot_path(gp_path, out_dir, name, ".gp"))
+        return false;
+    *dat = atomic_open(dat_path);
+    if (!*dat) return false;
+    *gp = atomic_open(gp_path);
+    if (!*gp) {
+        fclose(*dat);
+        char tmp[PATH_LEN];
+        if (tmp_path(tmp, sizeof tmp, dat_path)) remove(tmp);
+        return false;
+    }
+    return true;
+}
+
+bool plot_lines(const char *out_dir, const char *name, const char *title, const char *xlabel,
+                const char *ylabel, const PlotSeries *s, int n_series, bool logy)
+{
+    DL_CHECK(n_series >= 0 && (n_series == 0 || s), "plot_lines '%s': need a series array "
+             "and n_series >= 0 (got %d)", name, n_series);
+    for (int k = 0; k < n_series; k++)
+        DL_CHECK(s[k].n >= 0 && (s[k].n == 0 || s[k].y), "plot_lines '%s': series %d needs "
+                 "n >= 0 and y (n %d)", name, k, s[k].n);
+    char dat_path[PATH_LEN], gp_path[PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
+
+    int n_nonempty = 0;   // gnuplot cannot plot an empty block, so those are left out
+    for (int k = 0; k < n_series; k++) n_nonempty += s[k].n > 0;
+
+    gp_begin(gp, name, title, xlabel, ylabel);
+    fputs("set grid\nset key top right\n", gp);
+    if (n_nonempty == 0) {   // an empty frame that says so, rather than a gnuplot error
+        fputs("set label 1 'no data' at graph 0.5, 0.5 center\nplot [0:1] [0:1] -1 notitle", gp);
+    } else {
+        if (logy) fputs("set logscale y\n", gp);
+        fputs("plot", gp);
+    }
+    // One data block per series, separated by two blank lines: gnuplot's `index k`.
+    fprintf(dat, "# %s.dat: one block per series (gnuplot index 0, 1, ...); columns x y\n", name);
+    int block = 0;
+    for (int k = 0; k < n_series; k++) {
+        if (s[k].n == 0) continue;
+        if (block) fputs("\n\n", dat);
+        fprintf(dat, "# series %d: %s\n", block, s[k].title ? s[k].title : "");
+        for (int i = 0; i < s[k].n; i++) {
+            dat_num(dat, s[k].x ? s[k].x[i] : i, ' ');
+            dat_num(dat, s[k].y[i], '\n');
+        }
+        fprintf(gp, "%s '%s.dat' index %d using 1:2 with %s ", block ? ", \\\n    " : "",
+                name, block, s[k].style ? s[k].style : "lines lw 2");
+        if (s[k].title) { fputs("title ", gp); gp_string(gp, s[k].title); }
+        else fputs("notitle", gp);
+        block++;
+    }
+    fputc('\n', gp);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}
+
+bool plot_heatmap(const char *out_dir, const char *name, const char *title, const char *xlabel,
+                  const char *ylabel, const float *m, int rows, int cols)
+{
+    DL_CHECK(m && rows > 0 && cols > 0, "plot_heatmap '%s': need a matrix with rows, cols > 0 "
+             "(got %d x %d)", name, rows, cols);
+    char dat_path[PATH_LEN], gp_path[PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
+
+    // Colour range, and whether every value is a whole number (counts print as "12").
+    double lo = INFINITY, hi = -INFINITY;
+    bool whole = true;
+    for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++) {
+        double v = m[i];
+        if (!isfinite(v)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        if (v != floor(v) || fabs(v) >= 1e9) whole = false;
+    }
+    if (!(lo <= hi)) { lo = 0; hi = 1; }   // no finite value
+    if (hi == lo) hi = lo + 1;
+    // Values are printed in the cells only while they stay readable.
+    bool labels = rows <= 30 && cols <= 30;
+
+    fprintf(dat, "# %s.dat: %d x %d matrix; columns: col row value label text_colour\n", name,
+            rows, cols);
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            double v = m[(size_t)i * cols + j];
+            fprintf(dat, "%d %d ", j, i);
+            dat_num(dat, v, ' ');
+            if (!isfinite(v)) fprintf(dat, "\"\" 0\n");
+            else if (whole) fprintf(dat, "\"%.0f\" ", v);
+            else fprintf(dat, "\"%.3g\" ", v);
+            // White text on the dark half of the palette, black on the light half.
+            if (isfinite(v)) fprintf(dat, "%d\n", (v - lo) / (hi - lo) > 0.5 ? 0xffffff : 0);
+        }
+        fputc('\n', dat);
+    }
+
+    gp_begin(gp, name, title, xlabel, ylabel);
+    int xstep = cols > 20 ? (cols + 19) / 20 : 1, ystep = rows > 20 ? (rows + 19) / 20 : 1;
+    fprintf(gp,
+            "set xrange [-0.5:%d.5]\n"
+            "set yrange [%d.5:-0.5]   # row 0 at the top, as the matrix is written\n"
+            "set xtics 0,%d out nomirror\nset ytics 0,%d out nomirror\n"
+            "set cbrange [%.9g:%.9g]\n"
+            "set palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\n"
+            "set size ratio -1\nunset key\n"
+            "plot '%s.dat' using 1:2:3 with image",
+            cols - 1, rows - 1, xstep, ystep, lo, hi, name);
+    if (labels) fprintf(gp, ", \\\n     '' using 1:2:4:5 with labels tc rgb variable");
+    fputc('\n', gp);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}
+
+bool plot_decision(const char *out_dir, const char *name, const char *title, const float *prob,
+                   int gh, int gw, float x0, float x1, float y0, float y1, const float *pts,
+                   const int *lab, int n)
+{
+    DL_CHECK(prob && gh >= 2 && gw >= 2, "plot_decision '%s': need a probability grid of at "
+             "least 2 x 2 (got %d x %d)", name, gh, gw);
+    DL_CHECK(x1 > x0 && y1 > y0, "plot_decision '%s': need x0 < x1 and y0 < y1 (got [%g, %g] "
+             "x [%g, %g])", name, x0, x1, y0, y1);
+    DL_CHECK(n >= 0 && (n == 0 || (pts && lab)), "plot_decision '%s': need n >= 0 points with "
+             "pts and lab (n %d)", name, n);
+    int count[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+        DL_CHECK(lab[i] == 0 || lab[i] == 1, "plot_decision '%s': point %d has label %d; "
+                 "expected 0 or 1", name, i, lab[i]);
+        count[lab[i]]++;
+    }
+    char dat_path[PATH_LEN], gp_path[PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
+
+    // Block 0: the grid, one scan line per row (blank line between rows), as contouring
+    // needs. Blocks 1, 2: the points of class 0 and of class 1 (those that exist).
+    fprintf(dat, "# %s.dat: index 0: grid x y P(class 1), %d rows of %d; then the points of "
+            "each class present: x y\n", name, gh, gw);
+    double dx = ((double)x1 - x0) / (gw - 1), dy = ((double)y1 - y0) / (gh - 1);
+    for (int i = 0; i < gh; i++) {
+        for (int j = 0; j < gw; j++) {
+            dat_num(dat, x0 + j * dx, ' ');
+            dat_num(dat, y0 + i * dy, ' ');
+            dat_num(dat, prob[(size_t)i * gw + j], '\n');
+        }
+        fputc('\n', dat);
+    }
+    int index_of[2] = {-1, -1}, blocks = 1;
+    for (int c = 0; c < 2; c++) {
+        if (!count[c]) continue;
+        index_of[c] = blocks++;
+        fprintf(dat, "\n\n# class %d\n", c);
+        for (int i = 0; i < n; i++) {
+            if (lab[i] != c) continue;
+            dat_num(dat, pts[2 * i], ' ');
+            dat_num(dat, pts[2 * i + 1], '\n');
+        }
+    }
+
+    gp_begin(gp, name, title, "x1", "x2");
+    fprintf(gp,
+            "# The 0.5 contour of the grid, traced by gnuplot into a datablock.\n"
+            "set contour base\nset cntrparam levels discrete 0.5\nunset surface\n"
+            "set table $boundary\nsplot '%s.dat' index 0 using 1:2:3 with lines notitle\n"
+            "unset table\nunset contour\nset surface\n"
+            "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n"
+            "set cbrange [0:1]\nset cblabel 'P(class 1)'\n"
+            "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\n"
+            "set key tmargin center horizontal\n"
+            "plot '%s.dat' index 0 using 1:2:3 with image notitle, \\\n"
+            "     $boundary using 1:2 with lines lw 2 lc rgb 'black' title 'P = 0.5'",
+            name, (double)x0, (double)x1, (double)y0, (double)y1, name);
+    static const char *const COLOUR[2] = {"#08519c", "#a50f15"};
+    for (int c = 0; c < 2; c++) {
+        if (index_of[c] < 0) continue;
+        fprintf(gp, ", \\\n     '%s.dat' index %d using 1:2 with points pt 7 ps 1.3 lc rgb '%s' "
+                "title 'class %d', \\\n     '' index %d using 1:2 with points pt 6 ps 1.3 "
+                "lc rgb 'black' notitle", name, index_of[c], COLOUR[c], c, index_of[c]);
+    }
+    fputc('\n', gp);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}
+
+// ---- progress and time ----
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// "7.3s", "2m05s", "1h02m".
+static void fmt_duration(char *buf, size_t len, double s)
+{
+    if (!(s >= 0)) s = 0;
+    if (s < 60) snprintf(buf, len, "%.1fs", s);
+    else if (s < 3600) snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+void progress_start(Progress *p, const char *label, long total)
+{
+    p->label = label ? label : "";
+    p->total = total;
+    p->done = 0;
+    p->t0 = now_seconds();
+    p->last_draw = -1e30;
+    p->tty = isatty(STDERR_FILENO) == 1;
+}
+
+void progress_update(Progress *p, long done, const char *note)
+{
+    p->done = done;
+    if (!p->tty) return;
+    double now = now_seconds();
+    bool last = p->total > 0 && done >= p->total;
+    if (!last && now - p->last_draw < 0.1) return;   // at most ~10 redraws a second
+    p->last_draw = now;
+
+    enum { WIDTH = 30 };
+    char bar[WIDTH + 1], elapsed[16], eta[16] = "?";
+    double frac = p->total > 0 ? (double)done / (double)p->total : 0;
+    if (frac < 0) frac = 0;
+    if (frac > 1) frac = 1;
+    int fill = (int)(frac * WIDTH);
+    for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : '.';
+    bar[WIDTH] = '\0';
+    double t = now - p->t0;
+    fmt_duration(elapsed, sizeof elapsed, t);
+    if (done > 0 && p->total > 0) fmt_duration(eta, sizeof eta, t * (p->total - done) / done);
+    // \r returns to the line start; \033[K clears what a longer previous line left behind.
+    fprintf(stderr, "\r%s [%s] %ld/%ld  %s  ETA %s%s%s\033[K", p->label, bar, done, p->total,
+            elapsed, eta, note ? "  " : "", note ? note : "");
+    fflush(stderr);
+}
+
+void progress_end(Progress *p)
+{
+    if (p->tty) fputc('\n', stderr);
+}
