@@ -7,6 +7,8 @@
 #   make chapter1     build 01_perceptron/run   (also: make 01_perceptron)
 #   make chapter2     build 02_backprop/run     (also: make 02_backprop)
 #   make plots        redraw every out/*.png from its .gp/.dat
+#   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
+#                     reference solutions); make expected, make student-edition DEST=dir
 #   make clean
 # Options: PORTABLE=1 (no -march=native; automatic off x86-64), SANITIZE=1 (ASan+UBSan build
 # in build/asan), CC=clang, ARGS="--quick" (flags passed to each chapter by make run).
@@ -124,3 +126,6 @@ plots:
 
 clean:
 	rm -rf build $(foreach c,$(CHAPTERS),$(c)/run)
+
+# Exercises and the grader: make grade / expected / student-edition (see grade.mk).
+include grade.mk
