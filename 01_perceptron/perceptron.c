@@ -1040,8 +1040,6 @@ int main(int argc, char **argv)
         dl_die_status(DL_EXIT_USAGE, "--epochs must be in [0, 1000], got %d", epochs);
     if (!(lr > 0.0f && lr <= 100.0f))
         dl_die_status(DL_EXIT_USAGE, "--lr must be in (0, 100], got %g", lr);
-    threads_set(cli.threads);
-    DL_CHECK(gemm_select(cli.kernel), "--kernel: unknown GEMM rung '%s'", cli.kernel);
     double t_start = now_seconds();
 
     Config c = {0, 0, 10, 10, 64, lr};

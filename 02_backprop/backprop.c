@@ -894,10 +894,6 @@ int main(int argc, char **argv)
     if (cfg.epochs < 1 || cfg.batch < 1 || time_steps < 1 || cfg.decay_every < 0 || !(cfg.lr > 0))
         dl_die_status(DL_EXIT_USAGE, "--epochs, --batch, --time-steps and --lr must be positive "
                       "(--decay-every >= 0)");
-    threads_set(cli.threads);
-    if (!gemm_select(cli.kernel))
-        dl_die_status(DL_EXIT_USAGE, "unknown --kernel '%s' (naive|ikj|blocked|simd|threads|"
-                      "auto)", cli.kernel);
     if (cli.bench) {
         bench_run(&cli);
         return 0;

@@ -10,6 +10,8 @@
 #include "report.h"
 
 #include "error.h"
+#include "gemm.h"
+#include "threads.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -322,6 +324,11 @@ void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtr
     if (!make_dirs(cli->out_dir))
         dl_die("cannot create the output folder '%s': %s (pass --out DIR with a folder you "
                "can write to)", cli->out_dir, strerror(errno));
+    // The two flags that configure the kernels take effect here, once for every chapter.
+    threads_set(cli->threads);
+    if (!gemm_select(cli->kernel))
+        dl_die_status(DL_EXIT_USAGE, "--kernel '%s' is not available on this CPU (see --help)",
+                      cli->kernel);
 }
 
 // ---- files ----

@@ -43,7 +43,8 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
                    const CliExtra *extras, int n_extras, char *err, size_t errlen);
 
 /* cli_parse_args for main(): exits 0 after --help, exits DL_EXIT_USAGE with
- * "error: <err>" on stderr for a bad flag. Also creates out_dir. */
+ * "error: <err>" on stderr for a bad flag. Then applies the kernel flags (threads_set,
+ * gemm_select) and creates out_dir. */
 void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
                int n_extras);
 
