@@ -25,7 +25,7 @@ static int grade(char *dir, size_t dirlen, const char *args)
     char cmd[1536];
     snprintf(cmd, sizeof cmd, "%s --report-dir %s/rep %s", GRADER_BIN, dir, args);
     int st = dl_run(cmd, out_, sizeof out_);
-    printf("$ %s\n%s\n", cmd, out_);
+    if (getenv("DL_TEST_VERBOSE")) printf("$ %s\n%s\n", cmd, out_);   // the grader's report
     return st;
 }
 
@@ -58,8 +58,9 @@ static void expect_status(const char *dir, const char *chapter, const char *exer
 {
     char got[128];
     cell(dir, chapter, exercise, 3, got, sizeof got);
-    ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "%s %s: status '%s', expected '%s'", chapter,
-                  exercise, got, want);
+    ck_assert_msg(strncmp(got, want, strlen(want)) == 0,
+                  "%s %s: status '%s', expected '%s'; the grader's report:\n%s", chapter, exercise,
+                  got, want, out_);
 }
 
 static void expect_total(const char *dir, const char *chapter, int points, int max)
