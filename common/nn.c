@@ -62,3 +62,44 @@ bool init_from_name(const char *name, Init *out)
         }
     return false;
 }
+
+// ---- batch normalisation ----
+
+void batchnorm_init(BatchNorm *bn, Arena *params, int features, Params *list)
+{
+    DL_CHECK(features >= 1, "batchnorm_init: features must be >= 1, got %d", features);
+    bn->features = features;
+    bn->gamma = tensor_param(params, 1, (int[]){features}, "batchnorm.gamma");
+    bn->beta = tensor_param(params, 1, (int[]){features}, "batchnorm.beta");
+    tensor_fill(bn->gamma, 1.0f);
+    bn->running_mean = arena_alloc(params, (size_t)features * sizeof(float));   // zeroed
+    bn->running_var = arena_alloc(params, (size_t)features * sizeof(float));
+    for (int j = 0; j < features; j++) bn->running_var[j] = 1.0f;
+    bn->momentum = 0.1f;
+    bn->eps = 1e-5f;
+    if (list) {
+        params_add(list, bn->gamma);
+        params_add(list, bn->beta);
+    }
+}
+
+Tensor *batchnorm_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
+{
+    int B, K;
+    tensor_require_2d(x, "batchnorm", &B, &K);
+    DL_CHECK(K == bn->features, "batchnorm: input has %d features per row, the layer expects %d",
+             K, bn->features);
+    if (!train)
+        return op_batchnorm(tp, x, bn->gamma, bn->beta, bn->running_mean, bn->running_var,
+                            bn->eps, false);
+    float *mean = arena_alloc(tp->arena, 2 * (size_t)K * sizeof(float)), *var = mean + K;
+    Tensor *y = op_batchnorm(tp, x, bn->gamma, bn->beta, mean, var, bn->eps, true);
+    // Running statistics (Algorithm 2 uses the unbiased variance for inference; PyTorch keeps
+    // an exponential moving average of it): r ← (1 - momentum)·r + momentum·batch.
+    const float m = bn->momentum, unbias = (float)B / (float)(B - 1);
+    for (int j = 0; j < K; j++) {
+        bn->running_mean[j] = (1.0f - m) * bn->running_mean[j] + m * mean[j];
+        bn->running_var[j] = (1.0f - m) * bn->running_var[j] + m * var[j] * unbias;
+    }
+    return y;
+}

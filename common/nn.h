@@ -36,4 +36,27 @@ Tensor *linear_forward(Tape *tp, const Linear *l, Tensor *x);
 /* Parse "xavier" | "he" | "torch" | "zero"; returns false for anything else. */
 bool init_from_name(const char *name, Init *out);
 
+/* Batch normalisation over the batch dimension of (B, K) (Ioffe & Szegedy, ICML 2015,
+ * Algorithm 1 and 2), PyTorch BatchNorm1d semantics: train mode normalises with the batch
+ * mean and the biased batch variance, and updates running_mean/running_var with momentum
+ * (running = (1-momentum)·running + momentum·batch, running_var uses the UNBIASED batch
+ * variance, as torch); eval mode uses the running statistics. gamma, beta (K) are
+ * parameters. */
+typedef struct BatchNorm {
+    int features;                      // K
+    Tensor *gamma, *beta;              // (K) each: scale and shift, learned
+    float *running_mean, *running_var; // (K) each: the statistics eval mode uses
+    float momentum, eps;
+} BatchNorm;
+
+/* gamma=1, beta=0, running mean 0 and var 1, momentum 0.1, eps 1e-5 (PyTorch's defaults).
+ * gamma, beta and the running statistics live in `params`; gamma and beta are added to
+ * `list` if not NULL. */
+void batchnorm_init(BatchNorm *bn, Arena *params, int features, Params *list);
+
+/* y (B, K) = gamma ⊙ (x - mean) / sqrt(var + eps) + beta. Dies if x is not (B, features),
+ * or if B < 2 in train mode (one row has no variance). Every train-mode call updates the
+ * running statistics, also when the tape is not recording (as torch does under no_grad). */
+Tensor *batchnorm_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train);
+
 #endif

@@ -475,3 +475,183 @@ Tensor *op_mse(Tape *tp, Tensor *pred, Tensor *target)
     tape_record(tp, "mse", mse_backward, loss, in, 2);
     return loss;
 }
+
+// ---- regularisation ----
+
+// Inverted dropout: y = x ⊙ m with m_i = 0 (probability p) or 1/(1-p) (probability 1-p), so
+// that E[y_i] = x_i and nothing needs rescaling at inference (Srivastava et al., JMLR 2014,
+// §10 describes the equivalent "scale the weights by 1-p at test time").
+//   dx += dy ⊙ m     (m is saved by forward: the same mask for forward and backward)
+static void dropout_backward(Node *n)
+{
+    const float *dy = n->out->grad, *m = n->saved;
+    float *dx = n->in[0]->grad;
+    for (size_t i = 0; i < n->out->size; i++) dx[i] += dy[i] * m[i];
+}
+
+Tensor *op_dropout(Tape *tp, Tensor *x, float p, Rng *rng, bool train)
+{
+    DL_CHECK(p >= 0.0f && p < 1.0f, "dropout: drop probability p = %g is outside [0, 1) "
+             "(p is the fraction DROPPED; p = 1 would drop everything)", p);
+    if (!train || p == 0.0f) return x;   // the identity: no node, no random numbers drawn
+    DL_CHECK(rng, "dropout: train mode with p = %g needs an Rng for the mask (got NULL)", p);
+    Tensor *y = output_like(tp, x, &x, 1);
+    float *m = arena_alloc(tp->arena, x->size * sizeof(float));   // (size): 0 or 1/(1-p)
+    const float keep_scale = 1.0f / (1.0f - p);
+    for (size_t i = 0; i < x->size; i++) {
+        m[i] = rng_uniform(rng) < p ? 0.0f : keep_scale;
+        y->data[i] = x->data[i] * m[i];
+    }
+    Node *n = tape_record(tp, "dropout", dropout_backward, y, &x, 1);
+    if (n) n->saved = m;
+    return y;
+}
+
+// L = Σ|x_i|:  dx_i += dL · sign(x_i), with sign(0) = 0 (the subgradient PyTorch's abs uses)
+static void l1_backward(Node *n)
+{
+    float g = n->out->grad[0];
+    const float *x = n->in[0]->data;
+    float *dx = n->in[0]->grad;
+    for (size_t i = 0; i < n->in[0]->size; i++)
+        dx[i] += x[i] > 0.0f ? g : x[i] < 0.0f ? -g : 0.0f;
+}
+
+Tensor *op_l1(Tape *tp, Tensor *x)
+{
+    Tensor *y = scalar_output(tp, &x, 1);
+    double s = 0.0;
+    for (size_t i = 0; i < x->size; i++) s += fabs((double)x->data[i]);
+    y->data[0] = (float)s;
+    tape_record(tp, "l1", l1_backward, y, &x, 1);
+    return y;
+}
+
+// L = ½ Σ x_i²:  dx_i += dL · x_i   (so λ·L adds λ·θ to the gradient: "weight decay")
+static void l2_backward(Node *n)
+{
+    float g = n->out->grad[0];
+    const float *x = n->in[0]->data;
+    float *dx = n->in[0]->grad;
+    for (size_t i = 0; i < n->in[0]->size; i++) dx[i] += g * x[i];
+}
+
+Tensor *op_l2(Tape *tp, Tensor *x)
+{
+    Tensor *y = scalar_output(tp, &x, 1);
+    double s = 0.0;
+    for (size_t i = 0; i < x->size; i++) s += (double)x->data[i] * x->data[i];
+    y->data[0] = (float)(0.5 * s);
+    tape_record(tp, "l2", l2_backward, y, &x, 1);
+    return y;
+}
+
+// ---- batch normalisation ----
+
+typedef struct BatchNormSaved {
+    float *xhat;        // (B, K): (x - mean) / σ
+    float *inv_std;     // (K): 1/σ = 1/sqrt(var + eps)
+    double *sum_dy;     // (K) scratch for backward: Σ_i dy[i, j]
+    double *sum_dy_xhat;// (K) scratch for backward: Σ_i dy[i, j]·x̂[i, j]
+    bool train;
+} BatchNormSaved;
+
+// Derivation (Ioffe & Szegedy 2015, §3, the chain rule through Algorithm 1, simplified):
+// per feature, with x̂_i = (x_i - μ)/σ, σ = sqrt(v + eps), y_i = γ x̂_i + β, and g_i = dy_i:
+//   dβ = Σ_i g_i,   dγ = Σ_i g_i x̂_i,   dx̂_i = γ g_i.
+// Train mode: μ and v depend on every x_i (∂μ/∂x_i = 1/B, ∂v/∂x_i = 2(x_i - μ)/B), so
+//   dv = Σ_k dx̂_k (x_k - μ) · (-½) σ⁻³,   dμ = -Σ_k dx̂_k / σ   (the dv term has Σ(x_k - μ) = 0)
+//   dx_i = dx̂_i/σ + dv · 2(x_i - μ)/B + dμ/B
+//        = (γ / (B σ)) · (B g_i - Σ_k g_k - x̂_i Σ_k g_k x̂_k),
+// one pass for the two sums and one for dx, instead of the five of the staged graph.
+// Eval mode: μ and v are constants, so dx_i = γ g_i / σ.
+static void batchnorm_backward(Node *n)
+{
+    Tensor *x = n->in[0], *gamma = n->in[1], *beta = n->in[2];
+    const BatchNormSaved *s = n->saved;
+    int B = x->shape[0], K = x->shape[1];
+    const float *dy = n->out->grad;
+    double *sdy = s->sum_dy, *sdyx = s->sum_dy_xhat;
+    for (int j = 0; j < K; j++) sdy[j] = sdyx[j] = 0.0;
+    // Rows outer, features inner: both passes stream through (B, K) in memory order.
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < K; j++) {
+            size_t ij = (size_t)i * K + j;
+            sdy[j] += dy[ij];
+            sdyx[j] += (double)dy[ij] * s->xhat[ij];
+        }
+    if (beta->grad)
+        for (int j = 0; j < K; j++) beta->grad[j] += (float)sdy[j];
+    if (gamma->grad)
+        for (int j = 0; j < K; j++) gamma->grad[j] += (float)sdyx[j];
+    if (!x->grad) return;
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < K; j++) {
+            size_t ij = (size_t)i * K + j;
+            float c = gamma->data[j] * s->inv_std[j];
+            if (s->train)
+                x->grad[ij] +=
+                    c * (float)(((double)B * dy[ij] - sdy[j] - s->xhat[ij] * sdyx[j]) / B);
+            else
+                x->grad[ij] += c * dy[ij];
+        }
+}
+
+Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
+                     float eps, bool train)
+{
+    int B, K;
+    tensor_require_2d(x, "batchnorm (input)", &B, &K);
+    char sx[64], sg[64], sb[64];
+    DL_CHECK(gamma->ndim == 1 && gamma->shape[0] == K && beta->ndim == 1 && beta->shape[0] == K,
+             "batchnorm: gamma %s and beta %s must both be (K) for input %s (B, K)",
+             tensor_shape_str(gamma, sg, sizeof sg), tensor_shape_str(beta, sb, sizeof sb),
+             tensor_shape_str(x, sx, sizeof sx));
+    DL_CHECK(!train || B >= 2, "batchnorm: train mode needs a batch of at least 2 rows to "
+             "estimate a variance, got input %s (use a larger batch, or eval mode)",
+             tensor_shape_str(x, sx, sizeof sx));
+    DL_CHECK(eps > 0.0f, "batchnorm: eps = %g must be > 0 (it keeps 1/sqrt(var + eps) finite)",
+             eps);
+    DL_CHECK(mean && var, "batchnorm: mean and var must point to K = %d floats each (got NULL)", K);
+    if (train) {
+        // Two passes in double: the mean, then the mean squared deviation. (The one-pass
+        // E[x²] - E[x]² cancels catastrophically when |mean| >> std.)
+        double *mu = arena_alloc(tp->arena, 2 * (size_t)K * sizeof(double)), *v = mu + K;
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < K; j++) mu[j] += x->data[(size_t)i * K + j];
+        for (int j = 0; j < K; j++) mu[j] /= B;
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < K; j++) {
+                double d = x->data[(size_t)i * K + j] - mu[j];
+                v[j] += d * d;
+            }
+        for (int j = 0; j < K; j++) {
+            mean[j] = (float)mu[j];
+            var[j] = (float)(v[j] / B);
+        }
+    } else {
+        for (int j = 0; j < K; j++)
+            DL_CHECK(var[j] >= 0.0f, "batchnorm: running variance %g of feature %d is negative "
+                     "or NaN (the statistics are corrupt: did training diverge?)", var[j], j);
+    }
+    Tensor *in[] = {x, gamma, beta};
+    Tensor *y = output_like(tp, x, in, 3);
+    BatchNormSaved *s = arena_alloc(tp->arena, sizeof *s);
+    s->xhat = arena_alloc(tp->arena, x->size * sizeof(float));
+    s->inv_std = arena_alloc(tp->arena, (size_t)K * sizeof(float));
+    s->train = train;
+    for (int j = 0; j < K; j++) s->inv_std[j] = (float)(1.0 / sqrt((double)var[j] + eps));
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < K; j++) {
+            size_t ij = (size_t)i * K + j;
+            s->xhat[ij] = (x->data[ij] - mean[j]) * s->inv_std[j];
+            y->data[ij] = gamma->data[j] * s->xhat[ij] + beta->data[j];
+        }
+    Node *n = tape_record(tp, "batchnorm", batchnorm_backward, y, in, 3);
+    if (n) {
+        s->sum_dy = arena_alloc(tp->arena, 2 * (size_t)K * sizeof(double));
+        s->sum_dy_xhat = s->sum_dy + K;
+        n->saved = s;
+    }
+    return y;
+}

@@ -55,4 +55,27 @@ Tensor *op_bce(Tape *tp, Tensor *p, Tensor *y);
 /* Mean squared error: mean of (pred - target)^2; target gets no gradient. */
 Tensor *op_mse(Tape *tp, Tensor *pred, Tensor *target);
 
+// ---- regularisation (gradients checked in tests/test_regularize.c) ----
+/* Inverted dropout (Srivastava et al., JMLR 2014; "inverted" as in PyTorch): in training,
+ * each element is kept with probability 1-p and scaled by 1/(1-p), else 0; the mask is
+ * drawn from rng (uniform < p → drop). In evaluation (train=false) or p=0 it is the
+ * identity: it returns x itself and draws nothing (rng may then be NULL).
+ * Backward: dx += dy·mask/(1-p). Dies unless 0 <= p < 1. */
+Tensor *op_dropout(Tape *tp, Tensor *x, float p, Rng *rng, bool train);
+/* Σ|x| (L1 penalty; subgradient 0 at 0) and ½Σx² (L2 penalty). Scalars. */
+Tensor *op_l1(Tape *tp, Tensor *x);
+Tensor *op_l2(Tape *tp, Tensor *x);
+
+/* Batch normalisation of x (B, K), feature by feature (Ioffe & Szegedy, ICML 2015, Alg. 1):
+ *   y = gamma ⊙ x̂ + beta,  x̂ = (x - mean) / sqrt(var + eps),  gamma, beta (K).
+ * train=true:  mean, var (K) are OUTPUTS: the op writes the batch mean and the biased batch
+ *              variance (÷B) into them and normalises with those; needs B >= 2.
+ * train=false: mean, var (K) are INPUTS (the running statistics); the op is affine in x.
+ * Backward, with σ = sqrt(var + eps) and sums over the batch:
+ *   train: dx = (1/B)·(γ/σ)·(B·dy − Σdy − x̂·Σ(dy·x̂));  eval: dx = (γ/σ)·dy;
+ *   both:  dγ = Σ dy·x̂,  dβ = Σ dy.
+ * Dies on a shape mismatch. nn.h's BatchNorm layer keeps the running statistics. */
+Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
+                     float eps, bool train);
+
 #endif
