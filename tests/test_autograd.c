@@ -9,6 +9,7 @@
  * gives rel ~ 0.1 … 1.
  */
 #include "testutil.h"
+#include "fixture.h"
 
 #include <unistd.h>
 
@@ -237,56 +238,12 @@ END_TEST
 // PyTorch's float64 output and input gradients of L = Σ out ⊙ dy. Tolerance: the STYLE
 // float32 defaults (atol 1e-5, rtol 1e-4); every output here sums at most 5 terms.
 
-#define FIX_MAX 160
-typedef struct { char name[48]; int ndim, shape[2]; size_t n; float *v; } FixBlock;
-typedef struct { FixBlock b[FIX_MAX]; int n; } Fixture;
-
-static void fixture_load(Fixture *f, const char *path)
-{
-    FILE *in = fopen(path, "r");
-    ck_assert_msg(in != NULL, "cannot open %s (run the tests from the repository root)", path);
-    char line[256];
-    f->n = 0;
-    FixBlock *cur = NULL;
-    while (fgets(line, sizeof line, in)) {
-        if (line[0] == '#') continue;
-        if (line[0] == '@') {
-            ck_assert_int_lt(f->n, FIX_MAX);
-            cur = &f->b[f->n++];
-            int d0 = 0, d1 = 0;
-            int got = sscanf(line, "@ %47s %d %d", cur->name, &d0, &d1);
-            cur->ndim = got - 1;
-            cur->shape[0] = d0;
-            cur->shape[1] = d1;
-            cur->n = cur->ndim == 0 ? 1 : cur->ndim == 1 ? (size_t)d0 : (size_t)d0 * d1;
-            cur->v = calloc(cur->n, sizeof(float));
-            for (size_t i = 0; i < cur->n; i++)
-                ck_assert_msg(fgets(line, sizeof line, in) && sscanf(line, "%f", &cur->v[i]) == 1,
-                              "%s: block %s is short", path, cur->name);
-        }
-    }
-    fclose(in);
-}
-
-static FixBlock *fixture_get(Fixture *f, const char *op, const char *what)
+// The fixture block "<op>.<what>", or NULL.
+static FixBlock *op_block(Fixture *f, const char *op, const char *what)
 {
     char name[64];
     snprintf(name, sizeof name, "%s.%s", op, what);
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->b[i].name, name) == 0) return &f->b[i];
-    return NULL;
-}
-
-static void fixture_free(Fixture *f)
-{
-    for (int i = 0; i < f->n; i++) free(f->b[i].v);
-}
-
-static Tensor *fixture_tensor(Arena *a, FixBlock *b, bool grad)
-{
-    Tensor *t = grad ? tensor_param(a, b->ndim, b->shape, b->name) : tensor_new(a, b->ndim, b->shape);
-    tensor_copy_from(t, b->v, b->n);
-    return t;
+    return fixture_find(f, name);
 }
 
 START_TEST(test_ops_match_pytorch)
@@ -294,7 +251,7 @@ START_TEST(test_ops_match_pytorch)
     static const char *ops[] = {"add", "sub", "mul", "scale", "matmul", "bias_add", "sum", "mean",
                                 "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
                                 "log_softmax", "cross_entropy", "bce", "mse"};
-    Fixture *f = malloc(sizeof *f);
+    Fixture fx, *f = &fx;
     fixture_load(f, "tests/fixtures/ops_torch.txt");
     Arena a;
     arena_init(&a, "step");
@@ -302,12 +259,12 @@ START_TEST(test_ops_match_pytorch)
     tape_init(&tp, &a);
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         const char *op = ops[k];
-        FixBlock *bx = fixture_get(f, op, "x"), *bb = fixture_get(f, op, "b");
-        FixBlock *by = fixture_get(f, op, "y"), *bt = fixture_get(f, op, "t");
-        ck_assert_msg(bx && fixture_get(f, op, "dy"), "fixture has no block for op %s", op);
-        Tensor *x = fixture_tensor(&a, bx, true);
-        Tensor *b = bb ? fixture_tensor(&a, bb, true) : NULL;
-        Tensor *y = by ? fixture_tensor(&a, by, false) : NULL;
+        FixBlock *bx = op_block(f, op, "x"), *bb = op_block(f, op, "b");
+        FixBlock *by = op_block(f, op, "y"), *bt = op_block(f, op, "t");
+        ck_assert_msg(bx && op_block(f, op, "dy"), "fixture has no block for op %s", op);
+        Tensor *x = fixture_block_tensor(&a, bx, true);
+        Tensor *b = bb ? fixture_block_tensor(&a, bb, true) : NULL;
+        Tensor *y = by ? fixture_block_tensor(&a, by, false) : NULL;
         int targets[16];
         if (bt)
             for (size_t i = 0; i < bt->n; i++) targets[i] = (int)bt->v[i];
@@ -331,16 +288,16 @@ START_TEST(test_ops_match_pytorch)
         else if (!strcmp(op, "bce")) out = op_bce(&tp, x, y);
         else out = op_mse(&tp, x, y);
         char what[96];
-        FixBlock *want = fixture_get(f, op, "out.f64");
+        FixBlock *want = op_block(f, op, "out.f64");
         snprintf(what, sizeof what, "%s forward vs PyTorch", op);
         dl_ck_close(what, out->data, want->v, want->n, DL_ATOL, DL_RTOL);
         // L = Σ out ⊙ dy, so dL/d(out) = dy.
-        tape_backward(&tp, op_sum(&tp, op_mul(&tp, out, fixture_tensor(&a, fixture_get(f, op, "dy"), false))));
-        want = fixture_get(f, op, "dx.f64");
+        tape_backward(&tp, op_sum(&tp, op_mul(&tp, out, fixture_block_tensor(&a, op_block(f, op, "dy"), false))));
+        want = op_block(f, op, "dx.f64");
         snprintf(what, sizeof what, "%s dL/dx vs PyTorch", op);
         dl_ck_close(what, x->grad, want->v, want->n, DL_ATOL, DL_RTOL);
         if (b) {
-            want = fixture_get(f, op, "db.f64");
+            want = op_block(f, op, "db.f64");
             snprintf(what, sizeof what, "%s dL/db vs PyTorch", op);
             dl_ck_close(what, b->grad, want->v, want->n, DL_ATOL, DL_RTOL);
         }
@@ -348,7 +305,6 @@ START_TEST(test_ops_match_pytorch)
     }
     arena_free(&a);
     fixture_free(f);
-    free(f);
 }
 END_TEST
 

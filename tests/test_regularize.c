@@ -10,6 +10,7 @@
  * deviations computed from the binomial model (a false alarm has probability ~ 6e-7).
  */
 #include "testutil.h"
+#include "fixture.h"
 
 #include <unistd.h>
 
@@ -165,57 +166,6 @@ END_TEST
 
 // ---- against PyTorch ----
 
-#define FIX_MAX 32
-typedef struct { char name[48]; int ndim, shape[2]; size_t n; float *v; } FixBlock;
-typedef struct { FixBlock b[FIX_MAX]; int n; } Fixture;
-
-// The format of scripts/gen_fixtures_ch02.py: '#' comments, "@ name d0 d1" blocks, one value
-// a line.
-static void fixture_load(Fixture *f, const char *path)
-{
-    FILE *in = fopen(path, "r");
-    ck_assert_msg(in != NULL, "cannot open %s (run the tests from the repository root)", path);
-    char line[256];
-    f->n = 0;
-    while (fgets(line, sizeof line, in)) {
-        if (line[0] != '@') continue;
-        ck_assert_int_lt(f->n, FIX_MAX);
-        FixBlock *cur = &f->b[f->n++];
-        int d0 = 0, d1 = 0;
-        cur->ndim = sscanf(line, "@ %47s %d %d", cur->name, &d0, &d1) - 1;
-        cur->shape[0] = d0;
-        cur->shape[1] = d1;
-        cur->n = cur->ndim == 0 ? 1 : cur->ndim == 1 ? (size_t)d0 : (size_t)d0 * d1;
-        cur->v = calloc(cur->n, sizeof(float));
-        for (size_t i = 0; i < cur->n; i++)
-            ck_assert_msg(fgets(line, sizeof line, in) && sscanf(line, "%f", &cur->v[i]) == 1,
-                          "%s: block %s is short", path, cur->name);
-    }
-    fclose(in);
-}
-
-static FixBlock *fixture_get(Fixture *f, const char *name)
-{
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->b[i].name, name) == 0) return &f->b[i];
-    ck_abort_msg("tests/fixtures/regularize_torch.txt has no block %s (regenerate it with "
-                 "scripts/gen_fixtures_regularize.py)", name);
-    return NULL;
-}
-
-static void fixture_free(Fixture *f)
-{
-    for (int i = 0; i < f->n; i++) free(f->b[i].v);
-}
-
-static Tensor *fixture_tensor(Arena *a, Fixture *f, const char *name, bool grad)
-{
-    FixBlock *b = fixture_get(f, name);
-    Tensor *t = grad ? tensor_param(a, b->ndim, b->shape, b->name) : tensor_new(a, b->ndim, b->shape);
-    tensor_copy_from(t, b->v, b->n);
-    return t;
-}
-
 #define CK_FIX(what, got, f, name, atol) do { \
     FixBlock *w_ = fixture_get(f, name); \
     dl_ck_close(what, got, w_->v, w_->n, atol, DL_RTOL); } while (0)
@@ -224,7 +174,7 @@ static Tensor *fixture_tensor(Arena *a, Fixture *f, const char *name, bool grad)
 // of B = 8 terms; running statistics: means over B) use atol = 1e-5·sqrt(B), STYLE §5.
 START_TEST(test_batchnorm_matches_pytorch)
 {
-    Fixture *f = malloc(sizeof *f);
+    Fixture fx, *f = &fx;
     fixture_load(f, "tests/fixtures/regularize_torch.txt");
     Arena params, step;
     arena_init(&params, "params");
@@ -275,14 +225,13 @@ START_TEST(test_batchnorm_matches_pytorch)
     arena_free(&step);
     arena_free(&params);
     fixture_free(f);
-    free(f);
 }
 END_TEST
 
 // L = dy·op(x) for a scalar dy. The sum of 12 terms: atol 1e-5·sqrt(12) for the values.
 START_TEST(test_l1_l2_match_pytorch)
 {
-    Fixture *f = malloc(sizeof *f);
+    Fixture fx, *f = &fx;
     fixture_load(f, "tests/fixtures/regularize_torch.txt");
     Arena step;
     arena_init(&step, "step");
@@ -312,7 +261,6 @@ START_TEST(test_l1_l2_match_pytorch)
     dl_ck_close("l1 subgradient sign(x), 0 at 0", z->grad, want, 3, DL_ATOL, DL_RTOL);
     arena_free(&step);
     fixture_free(f);
-    free(f);
 }
 END_TEST
 
