@@ -1,0 +1,69 @@
+/* common/kernels/adam.h — the Adam/AdamW update on raw float arrays, the course's
+ * memory-bound kernel ladder.
+ *
+ * For i in [0, n), with step t >= 1 (Kingma & Ba, 2015, Algorithm 1; torch.optim.Adam/AdamW):
+ *   decoupled (AdamW):  θ ← θ·(1 − lr·wd);  gi = g      (Loshchilov & Hutter, 2019)
+ *   else (Adam + L2):   gi = g + wd·θ
+ *   m ← β1·m + (1−β1)·gi;   v ← β2·v + (1−β2)·gi²
+ *   θ ← θ − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
+ * Every rung has this signature and lives in adam.c, oldest first:
+ *   v0_naive    the textbook: separate passes (decay, m, v, m̂, v̂, update) through temporaries
+ *   v1_fused    one pass: read θ,g,m,v, write θ,m,v — 28 bytes per parameter
+ *   v2_simd     v1 with AVX2 / AVX-512 (runtime dispatched), scalar fallback elsewhere
+ *   v3_threads  v2 over contiguous chunks shared by threads_get() threads (threads.h)
+ * The update is elementwise, so v1..v3 give the same bits for any thread count; they
+ * differ from v0 only by rounding (v0 stores m̂, v̂ and computes in another order).
+ */
+#ifndef DL_ADAM_H
+#define DL_ADAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef void (*AdamFn)(float *theta, const float *g, float *m, float *v, size_t n, float lr,
+                       float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                       long t);
+
+typedef struct AdamImpl {
+    const char *name;                  // "v0_naive", "v1_fused", "v2_simd", "v3_threads"
+    AdamFn fn;
+    double bytes_per_param;            // memory traffic per parameter (see adam.c)
+} AdamImpl;
+
+/* Every rung, oldest first: benches and tests iterate over this one table. */
+extern const AdamImpl ADAM_IMPLS[];
+extern const int ADAM_N_IMPLS;
+
+/* The fastest rung (v3_threads; with 1 thread it runs v2 inline). optim_step uses it. */
+void adam_update(float *theta, const float *g, float *m, float *v, size_t n, float lr,
+                 float beta1, float beta2, float eps, float weight_decay, bool decoupled, long t);
+
+/* Instruction set v2_simd uses on this CPU: "avx512", "avx2" or "scalar". */
+const char *adam_simd_isa(void);
+
+#define ADAM_BENCH_MAX_SIZES 3
+#define ADAM_N_RUNGS 4                 // entries in ADAM_IMPLS
+
+typedef struct AdamBenchRow {
+    size_t n;                          // parameters
+    bool skipped;                      // allocation failed (note printed)
+    int runs[ADAM_N_RUNGS];                       // timed runs per rung (median taken)
+    double seconds[ADAM_N_RUNGS];                 // median seconds per step, per rung (ADAM_IMPLS order)
+    double gbs[ADAM_N_RUNGS];                     // bytes_per_param · n / seconds / 1e9
+    double max_err[ADAM_N_RUNGS];                 // max |θ_rung − θ_v0| after one step
+} AdamBenchRow;
+
+typedef struct AdamBenchResult {
+    int threads;
+    double triad_gbs;                  // stream_triad_gbs(threads, …) measured in this run
+    int n_rows;
+    AdamBenchRow rows[ADAM_BENCH_MAX_SIZES];
+} AdamBenchResult;
+
+/* Time every rung on n = 1M, 10M, 100M parameters (quick: 1M only), print a table with
+ * bytes/param, GB/s, % of the measured STREAM triad and max|err| vs v0 to `out`, and fill
+ * `res` (may be NULL). Sizes that cannot be allocated are skipped with a note. */
+void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res);
+
+#endif
