@@ -6,6 +6,7 @@
 #   make data         fill data/ (MIRROR=DIR to copy from a local mirror)
 #   make chapter1     build 01_perceptron/run   (also: make 01_perceptron)
 #   make chapter2     build 02_backprop/run     (also: make 02_backprop)
+#   make chapter3     build 03_optimizers/run   (also: make 03_optimizers)
 #   make plots        redraw every out/*.png from its .gp/.dat
 #   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
 #                     reference solutions); make expected, make student-edition DEST=dir
@@ -51,9 +52,10 @@ COMMON_HDR := $(wildcard common/*.h common/kernels/*.h)
 LIB        := $(BUILD)/libdl.a
 
 # Finished chapters: folder, program source, and the `make chapterN` alias.
-CHAPTERS   := 01_perceptron 02_backprop
+CHAPTERS   := 01_perceptron 02_backprop 03_optimizers
 01_perceptron_SRC := 01_perceptron/perceptron.c
 02_backprop_SRC   := 02_backprop/backprop.c
+03_optimizers_SRC := 03_optimizers/optimizers.c
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
 
 TEST_SRC  := $(wildcard tests/test_*.c)
@@ -61,7 +63,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all lib chapters chapter1 chapter2 $(CHAPTERS) run test test-build bench data \
+.PHONY: all lib chapters chapter1 chapter2 chapter3 $(CHAPTERS) run test test-build bench data \
         setup setup-test plots clean
 
 all: chapters test-build
@@ -70,6 +72,7 @@ lib: $(LIB)
 chapters: $(CHAPTER_BINS)
 chapter1 01_perceptron: $(BINDIR)/01_perceptron/run
 chapter2 02_backprop: $(BINDIR)/02_backprop/run
+chapter3 03_optimizers: $(BINDIR)/03_optimizers/run
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -92,7 +95,7 @@ $(BINDIR)/%/run: $$($$*_SRC) $(LIB) $(COMMON_HDR)
 	$(CC) $(CFLAGS) $($*_SRC) $(LIB) $(LDLIBS) -o $@
 
 # One Check binary per tests/test_*.c; a test that drives a chapter #includes its .c.
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC)))
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC)))
 	@mkdir -p $(dir $@)
 	@if [ -z "$(CHECK_LIBS)" ]; then echo "error: the Check library is missing: run 'make setup-test' (or: apt-get install check pkg-config)" >&2; exit 1; fi
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -DBINDIR='"$(BINDIR)"' $< $(LIB) $(CHECK_LIBS) $(LDLIBS) -o $@
@@ -125,6 +128,7 @@ run:
 bench: $(CHAPTER_BINS)
 	$(BINDIR)/01_perceptron/run --bench $(ARGS)
 	$(BINDIR)/02_backprop/run --bench $(ARGS)
+	$(BINDIR)/03_optimizers/run --bench $(ARGS)
 
 plots:
 	@scripts/plots.sh $(CHAPTERS)
