@@ -57,12 +57,15 @@ typedef struct AdamBenchRow {
 typedef struct AdamBenchResult {
     int threads;
     double triad_gbs;                  // stream_triad_gbs(threads, …) measured in this run
+    double update_gbs;                 // stream_update_gbs(threads, …): the same traffic as a
+                                       // fused step, no arithmetic; the % column's reference
     int n_rows;
     AdamBenchRow rows[ADAM_BENCH_MAX_SIZES];
 } AdamBenchResult;
 
 /* Time every rung on n = 1M, 10M, 100M parameters (quick: 1M only), print a table with
- * bytes/param, GB/s, % of the measured STREAM triad and max|err| vs v0 to `out`, and fill
+ * bytes/param, GB/s, % of the measured in-place update bandwidth (peak.h; the STREAM triad is
+ * printed too) and max|err| vs v0 to `out`, and fill
  * `res` (may be NULL). Sizes that cannot be allocated are skipped with a note. */
 void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res);
 

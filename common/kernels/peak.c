@@ -240,3 +240,69 @@ double stream_triad_gbs(int threads, int mib)
     free(tr.c);
     return best;
 }
+
+// ---- in-place update (an optimizer step's traffic, with no arithmetic to speak of) ----
+typedef struct Update { float *x, *g, *m, *v; size_t n; } Update;
+
+static void update_slice(const PeakArg *p, size_t *lo, size_t *hi)
+{
+    const Update *u = p->ctx;
+    *lo = u->n * (size_t)p->t / (size_t)p->T;
+    *hi = u->n * (size_t)(p->t + 1) / (size_t)p->T;
+}
+
+static void *update_init_worker(void *p)   // first touch by the thread that will use the slice
+{
+    PeakArg *a = p;
+    Update *u = a->ctx;
+    size_t lo, hi;
+    update_slice(a, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) { u->x[i] = 0.0f; u->g[i] = 1e-3f; u->m[i] = 0.0f; u->v[i] = 0.0f; }
+    return NULL;
+}
+
+static void *update_worker(void *p)
+{
+    PeakArg *a = p;
+    Update *u = a->ctx;
+    size_t lo, hi;
+    update_slice(a, &lo, &hi);
+    float *restrict x = u->x, *restrict m = u->m, *restrict v = u->v;
+    const float *restrict g = u->g;
+    for (size_t i = lo; i < hi; i++) {   // restrict: no aliasing, so one vectorized pass
+        x[i] += g[i];
+        m[i] += g[i];
+        v[i] += g[i];
+    }
+    return NULL;
+}
+
+double stream_update_gbs(int threads, int mib)
+{
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+    if (mib < 1) mib = 1;
+    Update u = {.n = (size_t)mib * 1024 * 1024 / sizeof(float)};
+    size_t bytes = u.n * sizeof(float);
+    u.x = aligned_alloc(64, bytes);
+    u.g = aligned_alloc(64, bytes);
+    u.m = aligned_alloc(64, bytes);
+    u.v = aligned_alloc(64, bytes);
+    if (!u.x || !u.g || !u.m || !u.v)
+        dl_die("stream_update_gbs: out of memory for 4 arrays of %d MiB; pass a smaller size",
+               mib);
+    PeakArg args[64];
+    for (int t = 0; t < threads; t++) args[t] = (PeakArg){.t = t, .T = threads, .ctx = &u};
+    run_threads(update_init_worker, args, threads);
+    double best = 0;
+    for (int pass = 0; pass < 6; pass++) {   // pass 0 warms up; best of the other 5
+        double dt = run_threads(update_worker, args, threads);
+        double gbs = 7.0 * (double)bytes / dt / 1e9;   // read x, g, m, v; write x, m, v
+        if (pass > 0 && gbs > best) best = gbs;
+    }
+    free(u.x);
+    free(u.g);
+    free(u.m);
+    free(u.v);
+    return best;
+}

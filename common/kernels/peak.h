@@ -22,4 +22,11 @@ const char *peak_isa(void);
  * triad passes over 3 arrays of `mib` MiB each (use >= 4x the last-level cache). */
 double stream_triad_gbs(int threads, int mib);
 
+/* The bandwidth of an in-place update, the traffic of an optimizer step: x[i] += g[i],
+ * m[i] += g[i], v[i] += g[i] over 4 arrays of `mib` MiB each, counted as 28 bytes per element
+ * (read x, g, m, v; write x, m, v). A line that is read before it is written needs no extra
+ * read for the write (no write-allocate), so on most machines this ceiling is well above the
+ * triad's, whose output array is only written. Best of a few passes, in GB/s. */
+double stream_update_gbs(int threads, int mib);
+
 #endif
