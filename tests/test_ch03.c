@@ -8,6 +8,7 @@
  * Golden run: tests/fixtures/golden_ch03_<data>.tsv (first line: the command that made it).
  */
 #include "testutil.h"
+#include "golden.h"
 
 #define NO_MAIN
 #include "../03_optimizers/optimizers.c"
@@ -176,15 +177,10 @@ END_TEST
 
 #define CHAPTER_BIN dl_chapter_bin("03_optimizers")
 
-typedef struct Rule {
-    const char *pattern;  // substring of the key; the last matching rule wins
-    double atol, rtol;
-} Rule;
-
 // The sanitizer and portable builds pick other GEMM/Adam rungs (other summation orders), and
 // over hundreds of Adam steps those roundings grow: losses get 2 % relative, accuracies
 // ±1 point. Quantities without GEMM in them (the 2-D paths, counts) are held tighter.
-static const Rule RULES[] = {
+static const GoldenRule RULES[] = {
     {"data_fashion", 0, 0},
     {"path_", 1e-5, 1e-3},                   // float optimizer on a 2-D function
     {"momentum_conventions_max_dtheta", 1e-9, 0},
@@ -206,37 +202,7 @@ static const Rule RULES[] = {
 
 START_TEST(test_quick_run_matches_golden)
 {
-    char dir[64], cmd[512], out[16384];
-    dl_tmpdir(dir, sizeof dir);
-    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s", CHAPTER_BIN, dir);
-    int status = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(status == 0, "'%s' exited with %d:\n%s", cmd, status, out);
-
-    char metrics_path[600], golden[128];
-    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.tsv", dir);
-    double fashion = 0;
-    ck_assert(metrics_read(metrics_path, "data_fashion", &fashion));
-    snprintf(golden, sizeof golden, "tests/fixtures/golden_ch03_%s.tsv",
-             fashion != 0 ? "fashion-mnist" : "mnist");
-    FILE *f = fopen(golden, "r");
-    ck_assert_msg(f, "cannot open %s (run the tests from the repository root)", golden);
-    char line[256];
-    int checked = 0;
-    while (fgets(line, sizeof line, f)) {
-        char key[64];
-        double want, got;
-        if (line[0] == '#' || sscanf(line, "%63s %lf", key, &want) != 2) continue;
-        const Rule *rule = NULL;
-        for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
-            if (strstr(key, RULES[i].pattern)) rule = &RULES[i];
-        ck_assert_msg(rule, "%s: no tolerance rule for key '%s'", golden, key);
-        ck_assert_msg(metrics_read(metrics_path, key, &got), "metrics.tsv lacks key '%s'", key);
-        dl_ck_close1(key, got, want, rule->atol, rule->rtol);
-        checked++;
-    }
-    fclose(f);
-    ck_assert_int_ge(checked, 50);
-    dl_rm_rf(dir);
+    dl_check_golden_run(CHAPTER_BIN, "ch03", RULES, sizeof RULES / sizeof RULES[0], 50);
 }
 END_TEST
 

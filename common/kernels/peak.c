@@ -186,11 +186,11 @@ static void triad(float *a, const float *b, const float *c, float s, size_t n)
     for (size_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
 }
 
-static void slice(const PeakArg *p, size_t *lo, size_t *hi)
+// Thread p->t of p->T takes elements [lo, hi) of n: contiguous, fixed, near-equal slices.
+static void slice_of(size_t n, const PeakArg *p, size_t *lo, size_t *hi)
 {
-    const Triad *tr = p->ctx;
-    *lo = tr->n * (size_t)p->t / (size_t)p->T;
-    *hi = tr->n * (size_t)(p->t + 1) / (size_t)p->T;
+    *lo = n * (size_t)p->t / (size_t)p->T;
+    *hi = n * (size_t)(p->t + 1) / (size_t)p->T;
 }
 
 static void *triad_init_worker(void *p)   // first touch by the thread that will use the slice
@@ -198,7 +198,7 @@ static void *triad_init_worker(void *p)   // first touch by the thread that will
     PeakArg *a = p;
     Triad *tr = a->ctx;
     size_t lo, hi;
-    slice(a, &lo, &hi);
+    slice_of(tr->n, a, &lo, &hi);
     for (size_t i = lo; i < hi; i++) { tr->a[i] = 0.0f; tr->b[i] = 1.0f; tr->c[i] = 2.0f; }
     return NULL;
 }
@@ -208,7 +208,7 @@ static void *triad_worker(void *p)
     PeakArg *a = p;
     Triad *tr = a->ctx;
     size_t lo, hi;
-    slice(a, &lo, &hi);
+    slice_of(tr->n, a, &lo, &hi);
     triad(tr->a + lo, tr->b + lo, tr->c + lo, 3.0f, hi - lo);
     return NULL;
 }
@@ -244,19 +244,12 @@ double stream_triad_gbs(int threads, int mib)
 // ---- in-place update (an optimizer step's traffic, with no arithmetic to speak of) ----
 typedef struct Update { float *x, *g, *m, *v; size_t n; } Update;
 
-static void update_slice(const PeakArg *p, size_t *lo, size_t *hi)
-{
-    const Update *u = p->ctx;
-    *lo = u->n * (size_t)p->t / (size_t)p->T;
-    *hi = u->n * (size_t)(p->t + 1) / (size_t)p->T;
-}
-
 static void *update_init_worker(void *p)   // first touch by the thread that will use the slice
 {
     PeakArg *a = p;
     Update *u = a->ctx;
     size_t lo, hi;
-    update_slice(a, &lo, &hi);
+    slice_of(u->n, a, &lo, &hi);
     for (size_t i = lo; i < hi; i++) { u->x[i] = 0.0f; u->g[i] = 1e-3f; u->m[i] = 0.0f; u->v[i] = 0.0f; }
     return NULL;
 }
@@ -266,7 +259,7 @@ static void *update_worker(void *p)
     PeakArg *a = p;
     Update *u = a->ctx;
     size_t lo, hi;
-    update_slice(a, &lo, &hi);
+    slice_of(u->n, a, &lo, &hi);
     float *restrict x = u->x, *restrict m = u->m, *restrict v = u->v;
     const float *restrict g = u->g;
     for (size_t i = lo; i < hi; i++) {   // restrict: no aliasing, so one vectorized pass

@@ -1,0 +1,58 @@
+/* tests/golden.h — the golden --quick run of a chapter program.
+ *
+ * Runs `<bin> --quick --seed 42 --data data --out <tmp>`, then compares every key of the
+ * reference file tests/fixtures/golden_<tag>_<data>.tsv (<data> = mnist, or fashion-mnist when
+ * the run reports data_fashion = 1, i.e. make data fell back to it) with the run's
+ * metrics.tsv. Each key takes the tolerance of the LAST rule whose pattern is a substring
+ * of it; a key that no rule covers fails the test, so a new metric needs a stated tolerance.
+ */
+#ifndef DL_TEST_GOLDEN_H
+#define DL_TEST_GOLDEN_H
+
+#include "report.h"
+#include "testutil.h"
+
+typedef struct GoldenRule {
+    const char *pattern;  // substring of the key
+    double atol, rtol;
+} GoldenRule;
+
+static inline void dl_check_golden_run(const char *bin, const char *tag, const GoldenRule *rules,
+                                       size_t n_rules, int min_keys)
+{
+    char dir[64], cmd[512];
+    static char out[16384];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s", bin, dir);
+    int status = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(status == 0, "'%s' exited with %d:\n%s", cmd, status, out);
+
+    char metrics_path[600], golden[128];
+    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.tsv", dir);
+    double fashion = 0;
+    ck_assert_msg(metrics_read(metrics_path, "data_fashion", &fashion),
+                  "%s has no data_fashion key", metrics_path);
+    snprintf(golden, sizeof golden, "tests/fixtures/golden_%s_%s.tsv", tag,
+             fashion != 0 ? "fashion-mnist" : "mnist");
+    FILE *f = fopen(golden, "r");
+    ck_assert_msg(f, "cannot open %s (run the tests from the repository root)", golden);
+    char line[256];
+    int checked = 0;
+    while (fgets(line, sizeof line, f)) {
+        char key[64];
+        double want, got;
+        if (line[0] == '#' || sscanf(line, "%63s %lf", key, &want) != 2) continue;
+        const GoldenRule *rule = NULL;
+        for (size_t i = 0; i < n_rules; i++)
+            if (strstr(key, rules[i].pattern)) rule = &rules[i];
+        ck_assert_msg(rule, "%s: no tolerance rule for key '%s'", golden, key);
+        ck_assert_msg(metrics_read(metrics_path, key, &got), "metrics.tsv lacks key '%s'", key);
+        dl_ck_close1(key, got, want, rule->atol, rule->rtol);
+        checked++;
+    }
+    fclose(f);
+    ck_assert_int_ge(checked, min_keys);
+    dl_rm_rf(dir);
+}
+
+#endif
