@@ -426,23 +426,7 @@ END_TEST
 START_TEST(test_shape_error_message_names_shapes)
 {
     char out[512];
-    // Run the mismatch in a child process to read its message.
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fileno(f), 2);
-        mismatch_matmul();
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    rewind(f);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    fclose(f);
-    ck_assert_int_eq(WEXITSTATUS(st), 1);
+    ck_assert_int_eq(dl_run_child(mismatch_matmul, out, sizeof out), 1);
     ck_assert_msg(strstr(out, "matmul") && strstr(out, "(2, 3)") && strstr(out, "(4, 5)"),
                   "message should name the op and both shapes, got: %s", out);
 }

@@ -376,26 +376,6 @@ END_TEST
 
 // ---- bad input: a message naming the problem and the fix, exit status 1 ----
 
-// Run fn in a child with stderr captured; returns the exit status, message in out.
-static int run_child(void (*fn)(void), char *out, size_t len)
-{
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fileno(f), 2);
-        fn();
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    rewind(f);
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void init_with(OptConfig c)
 {
@@ -463,7 +443,7 @@ START_TEST(test_bad_config_exits_with_message)
     };
     for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
         char out[512];
-        int st = run_child(C[i].fn, out, sizeof out);
+        int st = dl_run_child(C[i].fn, out, sizeof out);
         ck_assert_msg(st == 1, "case %zu: exit status %d, want 1; stderr: %s", i, st, out);
         ck_assert_msg(strstr(out, "error: ") && strstr(out, C[i].a) && strstr(out, C[i].b),
                       "case %zu: message should contain '%s' and '%s', got: %s", i, C[i].a,

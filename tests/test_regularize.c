@@ -445,26 +445,6 @@ END_TEST
 
 typedef void (*BadFn)(void);
 
-// Runs fn in a child with stderr captured; returns the exit status, message in out.
-static int run_bad(BadFn fn, char *out, size_t len)
-{
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fileno(f), 2);
-        fn();
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    rewind(f);
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void dropout_with(float p)
 {
@@ -515,7 +495,7 @@ START_TEST(test_bad_input_exits_with_message)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char out[512];
-        int st = run_bad(cases[k].fn, out, sizeof out);
+        int st = dl_run_child(cases[k].fn, out, sizeof out);
         ck_assert_msg(st == 1, "%s: exit status %d, want 1; stderr: %s", cases[k].what, st, out);
         for (int s = 0; s < 2; s++)
             ck_assert_msg(strstr(out, cases[k].says[s]),

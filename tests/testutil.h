@@ -88,6 +88,30 @@ static inline int dl_run(const char *cmd, char *out, size_t len)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Run fn() in a child process with its stderr captured into out (truncated to len); returns
+ * the child's exit status (-1 if it did not exit normally). For "bad input must exit with a
+ * message" tests that also check the message text. */
+#include <unistd.h>
+static inline int dl_run_child(void (*fn)(void), char *out, size_t len)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fileno(f), 2);
+        fn();
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    rewind(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* main(): run one suite, print Check's summary, exit non-zero on any failure. */
 #define DL_TEST_MAIN(suite_fn) \
     int main(void) { \
