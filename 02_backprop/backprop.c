@@ -961,6 +961,7 @@ int main(int argc, char **argv)
            test.loss, 100 * test.accuracy, te.n, log.seconds, log.seconds / cfg.epochs);
     eval_print_classes(&test, &metrics);
 
+    metrics_set(&metrics, "data_fashion", strcmp(tr.name, "fashion-mnist") == 0);
     metrics_set(&metrics, "params", (double)n_params);
     metrics_set(&metrics, "epochs", cfg.epochs);
     metrics_set(&metrics, "steps", log.steps);
