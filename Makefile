@@ -52,10 +52,11 @@ COMMON_HDR := $(wildcard common/*.h common/kernels/*.h)
 LIB        := $(BUILD)/libdl.a
 
 # Finished chapters: folder, program source, and the `make chapterN` alias.
-CHAPTERS   := 01_perceptron 02_backprop 03_optimizers
+CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn
 01_perceptron_SRC := 01_perceptron/perceptron.c
 02_backprop_SRC   := 02_backprop/backprop.c
 03_optimizers_SRC := 03_optimizers/optimizers.c
+04_cnn_SRC        := 04_cnn/cnn.c
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
 
 TEST_SRC  := $(wildcard tests/test_*.c)
@@ -63,7 +64,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all lib chapters chapter1 chapter2 chapter3 $(CHAPTERS) run test test-build bench data \
+.PHONY: all lib chapters chapter1 chapter2 chapter3 chapter4 $(CHAPTERS) run test test-build bench data \
         setup setup-test plots clean
 
 all: chapters test-build
@@ -73,6 +74,7 @@ chapters: $(CHAPTER_BINS)
 chapter1 01_perceptron: $(BINDIR)/01_perceptron/run
 chapter2 02_backprop: $(BINDIR)/02_backprop/run
 chapter3 03_optimizers: $(BINDIR)/03_optimizers/run
+chapter4 04_cnn: $(BINDIR)/04_cnn/run
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -129,6 +131,7 @@ bench: $(CHAPTER_BINS)
 	$(BINDIR)/01_perceptron/run --bench $(ARGS)
 	$(BINDIR)/02_backprop/run --bench $(ARGS)
 	$(BINDIR)/03_optimizers/run --bench $(ARGS)
+	$(BINDIR)/04_cnn/run --bench $(ARGS)
 
 plots:
 	@scripts/plots.sh $(CHAPTERS)

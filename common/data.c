@@ -261,6 +261,38 @@ bool mnist_load(const char *data_dir, bool train, Dataset *d, char *err, size_t 
     return false;
 }
 
+bool image_dataset_load(const char *data_dir, const char *dataset, bool train, Dataset *d,
+                        char *err, size_t errlen)
+{
+    if (!dataset || !*dataset) return mnist_load(data_dir, train, d, err, errlen);
+    memset(d, 0, sizeof *d);
+    bool fashion = strcmp(dataset, "fashion") == 0;
+    if (!fashion && strcmp(dataset, "mnist") != 0) {
+        snprintf(err, errlen, "unknown dataset '%s' (expected mnist or fashion)", dataset);
+        return false;
+    }
+    const char *folder = fashion ? "fashion-mnist" : "mnist";
+    const char *split = train ? "train" : "t10k";
+    char images[4096], labels[4096];
+    int a = snprintf(images, sizeof images, "%s/%s/%s-images-idx3-ubyte", data_dir, folder, split);
+    int b = snprintf(labels, sizeof labels, "%s/%s/%s-labels-idx1-ubyte", data_dir, folder, split);
+    if (a < 0 || b < 0 || (size_t)a >= sizeof images || (size_t)b >= sizeof labels) {
+        snprintf(err, errlen, "data directory path is too long (%zu characters): %.64s...",
+                 strlen(data_dir), data_dir);
+        return false;
+    }
+    FILE *f = fopen(images, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s not found: looked for %s; get it with: make data (or make data "
+                 "MIRROR=/path/to/mirror)", fashion ? "Fashion-MNIST" : "MNIST", images);
+        return false;
+    }
+    fclose(f);
+    if (!idx_load(images, labels, d, err, errlen)) return false;
+    snprintf(d->name, sizeof d->name, "%s", folder);
+    return true;
+}
+
 // ---- synthetic 2-D sets ----
 // Labels alternate with the index (0, 1, 0, 1, … or by cluster), so any slice of a set
 // is balanced; the Batcher shuffles.

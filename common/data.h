@@ -39,6 +39,12 @@ bool idx_load(const char *images_path, const char *labels_path, Dataset *d, char
  * folder has the files, err says so and names the command that gets them (make data). */
 bool mnist_load(const char *data_dir, bool train, Dataset *d, char *err, size_t errlen);
 
+/* mnist_load for a named set: dataset "mnist" reads only <data_dir>/mnist/, "fashion" only
+ * <data_dir>/fashion-mnist/ (d->name "fashion-mnist"), "" or NULL behaves as mnist_load
+ * (the --dataset flag of report.h). Same errors as mnist_load, naming the missing folder. */
+bool image_dataset_load(const char *data_dir, const char *dataset, bool train, Dataset *d,
+                        char *err, size_t errlen);
+
 // ---- synthetic 2-D sets (dim = 2, deterministic for a given Rng state) ----
 void dataset_blobs(Dataset *d, int n, float gap, Rng *r);        // 2 linearly separable Gaussian blobs
 void dataset_xor(Dataset *d, int n, float noise, Rng *r);        // 4 clusters at (±1, ±1), label = x·y < 0

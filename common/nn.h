@@ -59,4 +59,25 @@ void batchnorm_init(BatchNorm *bn, Arena *params, int features, Params *list);
  * running statistics, also when the tape is not recording (as torch does under no_grad). */
 Tensor *batchnorm_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train);
 
+/* 2-D convolution layer (common/nn_cnn.c): w (out_ch, in_ch, k, k), b (out_ch), NCHW.
+ * Parameter count: (k·k·in_ch + 1)·out_ch. Initialisation with fan_in = in_ch·k·k,
+ * fan_out = out_ch·k·k: INIT_TORCH_DEFAULT is nn.Conv2d's (w, b ~ U(±1/sqrt(fan_in))),
+ * INIT_HE_NORMAL N(0, 2/fan_in) with b = 0, INIT_XAVIER_UNIFORM a = sqrt(6/(fan_in+fan_out)). */
+typedef struct Conv2d {
+    int in_ch, out_ch, k, stride, pad;
+    Tensor *w;          // (out_ch, in_ch, k, k)
+    Tensor *b;          // (out_ch)
+} Conv2d;
+
+void conv2d_init(Conv2d *c, Arena *params, int in_ch, int out_ch, int k, int stride, int pad,
+                 Init init, Rng *r, Params *list);
+
+/* y (N, out_ch, H_out, W_out) = conv(x, w) + b; dies if x is not (N, in_ch, H, W) or the
+ * kernel does not fit. */
+Tensor *conv2d_forward(Tape *tp, const Conv2d *c, Tensor *x);
+
+/* BatchNorm2d (PyTorch semantics, as batchnorm_forward, statistics per channel over N·H·W):
+ * bn from batchnorm_init(bn, params, C, list); x (N, C, H, W). */
+Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train);
+
 #endif

@@ -78,4 +78,36 @@ Tensor *op_l2(Tape *tp, Tensor *x);
 Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
                      float eps, bool train);
 
+// ---- convolutional networks, layout NCHW (common/ops_cnn.c; checked in tests/test_cnn_ops.c) ----
+/* 2-D convolution: x (N, C_in, H, W), w (C_out, C_in, KH, KW), b (C_out) or NULL →
+ * y (N, C_out, H_out, W_out), H_out = ⌊(H + 2·pad − KH)/stride⌋ + 1 (kernels/conv.h has the
+ * formulas). Runs the selected rung of the conv ladder (conv_select) with a workspace from
+ * the step arena. Dies with a message naming the problem on a channel mismatch, a zero or
+ * negative stride, negative padding, or a kernel larger than the padded input. */
+Tensor *op_conv2d(Tape *tp, Tensor *x, Tensor *w, Tensor *b, int stride, int pad);
+/* Max pooling over k×k windows with the given stride (no padding): x (N, C, H, W) →
+ * (N, C, H_out, W_out), H_out = ⌊(H − k)/stride⌋ + 1. The arg-max of every window is kept
+ * for backward, which routes dy to that one input (the first maximum on ties, as PyTorch).
+ * Dies when k < 1, stride < 1 or k > H or k > W. */
+Tensor *op_maxpool2d(Tape *tp, Tensor *x, int k, int stride);
+/* Average pooling over k×k windows (no padding); backward spreads dy/(k·k) over the window. */
+Tensor *op_avgpool2d(Tape *tp, Tensor *x, int k, int stride);
+/* Global average pooling: x (N, C, H, W) → (N, C), the mean of each feature map
+ * (Lin, Chen & Yan, "Network In Network", 2014). */
+Tensor *op_global_avgpool(Tape *tp, Tensor *x);
+/* BatchNorm2d: op_batchnorm's math per channel c of x (N, C, H, W), statistics over the
+ * N·H·W values of that channel; gamma, beta, mean, var have C entries (same train/eval
+ * contract as op_batchnorm; train needs N·H·W >= 2). */
+Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
+                       float eps, bool train);
+/* A view of x with another shape of the same size (no copy: data and grad are shared).
+ * op_flatten: (N, d1, …) → (N, d1·…), the step between the conv blocks and the classifier. */
+Tensor *op_reshape(Tape *tp, Tensor *x, int ndim, const int *shape);
+Tensor *op_flatten(Tape *tp, Tensor *x);
+/* Class-weighted cross-entropy from logits (B, V), as torch's CrossEntropyLoss(weight=…):
+ * Σ_i w[y_i]·(logsumexp(z_i) − z_i[y_i]) / Σ_i w[y_i]. class_weight (V) must stay valid
+ * until backward; dies on a target out of range or a non-positive total weight. */
+Tensor *op_cross_entropy_weighted(Tape *tp, Tensor *logits, const int *targets,
+                                  const float *class_weight);
+
 #endif

@@ -140,6 +140,9 @@ static void print_usage(const Cli *cli, const char *argv0, const char *about,
     printf("  %-18s naive|ikj|blocked|simd|threads|auto (default %s)\n", "--kernel NAME",
            cli->kernel);
     printf("  %-18s data folder (default %s; or set DL_DATA)\n", "--data DIR", cli->data_dir);
+    printf("  %-18s mnist|fashion: which image set (default: MNIST, else Fashion-MNIST when\n"
+           "  %-18s only that is in the data folder); --data mnist|fashion is short for it\n",
+           "--dataset NAME", "");
     printf("  %-18s output folder (default %s)\n", "--out DIR", cli->out_dir);
     printf("  %-18s %s\n", "--help", "this text");
     if (n_extras > 0) printf("\nflags of this program:\n");
@@ -185,9 +188,10 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
     }
 
     // The common flags, looked up before the chapter's extras.
-    enum { F_QUICK, F_FULL, F_BENCH, F_SEED, F_THREADS, F_KERNEL, F_DATA, F_OUT, N_COMMON };
+    enum { F_QUICK, F_FULL, F_BENCH, F_SEED, F_THREADS, F_KERNEL, F_DATA, F_OUT, F_DATASET,
+           N_COMMON };
     static const char *const COMMON[N_COMMON] = {
-        "quick", "full", "bench", "seed", "threads", "kernel", "data", "out",
+        "quick", "full", "bench", "seed", "threads", "kernel", "data", "out", "dataset",
     };
     bool data_set = false, out_set = false;
     for (int i = 1; i < argc; i++) {
@@ -285,6 +289,15 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
                 return -1;
             }
             snprintf(cli->kernel, sizeof cli->kernel, "%s", KERNELS[k]);
+        } else if (flag == F_DATASET ||
+                   (flag == F_DATA && (strcmp(val, "mnist") == 0 || strcmp(val, "fashion") == 0))) {
+            // --dataset NAME, and --data NAME as its short form (a folder named "mnist" or
+            // "fashion" can still be given as ./mnist).
+            if (strcmp(val, "mnist") != 0 && strcmp(val, "fashion") != 0) {
+                snprintf(err, errlen, "--dataset expects mnist or fashion, got '%s'", val);
+                return -1;
+            }
+            snprintf(cli->dataset, sizeof cli->dataset, "%s", val);
         } else {   // F_DATA, F_OUT
             const char *what = flag == F_DATA ? "data" : "out";
             char *dst = flag == F_DATA ? cli->data_dir : cli->out_dir;

@@ -22,6 +22,8 @@ typedef struct Cli {
     int threads;          // --threads N (default: number of online CPUs, at most 64)
     char kernel[16];      // --kernel naive|ikj|blocked|simd|threads|auto (default auto)
     char data_dir[512];   // --data DIR (default: <repo>/data, found from argv[0])
+    char dataset[16];     // --dataset mnist|fashion, or --data mnist|fashion for short;
+                          // "" (default): MNIST, else Fashion-MNIST when only that is present
     char out_dir[512];    // --out DIR (default: <chapter folder>/out, from argv[0])
 } Cli;
 
