@@ -58,6 +58,18 @@ void dataset_slice(const Dataset *src, int start, int count, Dataset *out);
 void dataset_filter_classes(const Dataset *src, const int *classes, int k, Dataset *out);
 void dataset_free(Dataset *d);
 
+// ---- class imbalance (chapter 4) ----
+/* counts (n_classes): how many examples of each class d holds. */
+void dataset_class_counts(const Dataset *d, int *counts);
+/* An imbalanced subset: the first counts[c] examples of each class c of src, in their original
+ * order (fewer when src has fewer). counts has src->n_classes entries; dies if one is < 0. */
+void dataset_subsample_per_class(const Dataset *src, const int *counts, Dataset *out);
+/* Draw m indices in [0, n) with replacement, P(i) = weights[i] / Σ weights — torch's
+ * WeightedRandomSampler(weights, m, replacement=True). Inverse-CDF sampling: a binary search
+ * in the cumulative sums (kept in double). Dies if a weight is negative or not finite, or the
+ * sum is 0. Deterministic for a given rng state. */
+void sample_weighted(Rng *r, const float *weights, int n, int *out, int m);
+
 // ---- shuffled mini-batches ----
 typedef struct Batcher {
     const Dataset *d;

@@ -102,6 +102,14 @@ bool plot_decision(const char *out_dir, const char *name, const char *title, con
                    int gh, int gw, float x0, float x1, float y0, float y1, const float *pts,
                    const int *lab, int n);
 
+/* A grid of grey-scale images — learned filters, feature maps, misclassified digits:
+ * imgs (n, h, w) row-major, laid out in `cols` columns (row 0 of an image at the top).
+ * per_image=true scales each image to its own min..max (filters, feature maps), false uses
+ * one range for all (pixels). labels (n) may be NULL; else a short caption under each image
+ * ("7→1"). Writes <name>.dat, .gp and, with gnuplot, .png, as plot_lines. */
+bool plot_image_grid(const char *out_dir, const char *name, const char *title, const float *imgs,
+                     int n, int h, int w, int cols, bool per_image, const char *const *labels);
+
 /* True when a gnuplot executable was found (checked once). When it is missing, the first
  * plot prints one notice on stderr saying plots are skipped and how to install gnuplot. */
 bool plot_available(void);
