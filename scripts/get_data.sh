@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/get_data.sh [--fashion] [MIRROR] — fill data/ with the datasets the course needs.
 #
-#   data/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte     uncompressed IDX files
+#   data/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte            uncompressed IDX files
+#   data/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte    the same for Fashion-MNIST
 #
 # Where MNIST comes from, first that works:
 #   (a) MIRROR/mnist/*.gz, a local folder (make data MIRROR=/path/to/mirror);
@@ -13,7 +14,11 @@
 # failed run leaves nothing half-written. A stamp file (.sha256) marks a finished folder,
 # which makes a second run return at once.
 #
-#   --fashion         also put Fashion-MNIST in data/fashion-mnist/ (from the Debian package)
+# Fashion-MNIST (chapter 3's second data set, chapter 4's --data fashion and transfer
+# learning) is fetched too, but a failure there is only a notice, as those chapters skip
+# what needs it: from MIRROR/fashion-mnist/*.gz, else the installed Debian package
+# dataset-fashion-mnist, else a download from the Zalando research bucket, else apt-get.
+#   --fashion         Fashion-MNIST is required: fail when it cannot be had
 #   DL_DATA_DIR=DIR   write to DIR instead of <repo>/data
 #   DL_OFFLINE=1      skip the downloads (to try the fallback)
 set -euo pipefail
@@ -26,7 +31,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -165,6 +170,43 @@ fashion_from_debian() {
   done
 }
 
+
+# ---- Fashion-MNIST from a mirror or the web (the Debian route is above) ----
+FASHION_URL=http://fashion-mnist.s3-website.eu-central-1.amazonaws.com
+# check_fashion I WHAT: the unpacked $tmp/NAMES[I] has the published (uncompressed) sha256.
+check_fashion() {
+  local got
+  got=$(sha_of "$tmp/${NAMES[$1]}")
+  [ "$got" = "${FASHION_SHA[$1]}" ] \
+    || die "$2: unpacks to a file with sha256 $got, expected ${FASHION_SHA[$1]} (a corrupt or different file)"
+}
+fashion_from_mirror() {
+  local i name
+  [ -n "$mirror" ] && [ -f "$mirror/fashion-mnist/${NAMES[0]}.gz" ] || return 1
+  echo "data: copying Fashion-MNIST from $mirror/fashion-mnist"
+  for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]}
+    unpack "$mirror/fashion-mnist/$name.gz" "$name" "$i" "replace $mirror/fashion-mnist/$name.gz with the official file"
+    check_fashion "$i" "$mirror/fashion-mnist/$name.gz"
+  done
+}
+fashion_from_web() {
+  local i name gz
+  { [ "$offline" != 1 ] && command -v curl >/dev/null 2>&1; } || return 1
+  echo "data: downloading Fashion-MNIST from $FASHION_URL"
+  for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]}; gz=$tmp/$name.gz
+    if ! curl -fsSL --connect-timeout 10 --max-time 300 --retry 1 -o "$gz" "$FASHION_URL/$name.gz"; then
+      echo "data: could not download $FASHION_URL/$name.gz" >&2
+      rm -f "$gz"; return 1
+    fi
+    unpack "$gz" "$name" "$i" "run make data again"
+    check_fashion "$i" "$FASHION_URL/$name.gz"
+    rm -f "$gz"
+  done
+}
+fashion_installed() { dpkg -s "$FASHION_PKG" >/dev/null 2>&1; }
+
 fashion_notice() {
   cat >&2 <<EOF
 notice: real MNIST could not be fetched, so the course will use Fashion-MNIST from
@@ -176,8 +218,10 @@ EOF
 }
 
 # ---- main ----
-if [ "$want_fashion" = 0 ] && complete "$data/mnist"; then
-  echo "data: MNIST already in $(show "$data/mnist")"
+have_mnist=0; complete "$data/mnist" && have_mnist=1
+have_fashion=0; complete "$data/fashion-mnist" && have_fashion=1
+if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ]; then
+  echo "data: MNIST and Fashion-MNIST already in $(show "$data")"
   exit 0
 fi
 
@@ -188,37 +232,34 @@ tmp=$(mktemp -d "$data/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-if [ "$want_fashion" = 1 ]; then
-  if complete "$data/fashion-mnist"; then
-    echo "data: Fashion-MNIST already in $(show "$data/fashion-mnist")"
-  else
-    fashion_from_debian || die "could not get Fashion-MNIST (needs apt-get as root: apt-get install $FASHION_PKG)"
-    install_into "$data/fashion-mnist"
-    echo "data: Fashion-MNIST is in $(show "$data/fashion-mnist")"
-  fi
-  if complete "$data/mnist"; then
-    echo "data: MNIST already in $(show "$data/mnist")"
-    exit 0
-  fi
-fi
-
-if { [ -n "$mirror" ] && mnist_from_mirror; } || { [ "$offline" != 1 ] && mnist_from_web; }; then
+if [ "$have_mnist" = 1 ]; then
+  echo "data: MNIST already in $(show "$data/mnist")"
+elif { [ -n "$mirror" ] && mnist_from_mirror; } || { [ "$offline" != 1 ] && mnist_from_web; }; then
   install_into "$data/mnist"
   echo "data: MNIST is in $(show "$data/mnist")"
-  exit 0
+  have_mnist=1
 fi
 
-if complete "$data/fashion-mnist"; then
-  fashion_notice
-  exit 0
-fi
-if fashion_from_debian; then
+if [ "$have_fashion" = 1 ]; then
+  echo "data: Fashion-MNIST already in $(show "$data/fashion-mnist")"
+elif fashion_from_mirror || { fashion_installed && fashion_from_debian; } || fashion_from_web \
+     || fashion_from_debian; then
   install_into "$data/fashion-mnist"
   echo "data: Fashion-MNIST is in $(show "$data/fashion-mnist")"
+  have_fashion=1
+elif [ "$want_fashion" = 1 ]; then
+  die "could not get Fashion-MNIST (needs apt-get as root: apt-get install $FASHION_PKG)"
+else
+  echo "notice: Fashion-MNIST is not available, so chapter 4's --data fashion and its transfer-" >&2
+  echo "        learning section (and chapter 3's comparison) are skipped. To get it: as root," >&2
+  echo "        apt-get install $FASHION_PKG, then make data (or put fashion-mnist/*.gz in MIRROR)" >&2
+fi
+
+[ "$have_mnist" = 1 ] && exit 0
+if [ "$have_fashion" = 1 ]; then
   fashion_notice
   exit 0
 fi
-
 die "could not get MNIST: no mirror given, the download failed, and the Debian package $FASHION_PKG is not available.
        Get the four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
        t10k-labels-idx1-ubyte.gz from https://ossci-datasets.s3.amazonaws.com/mnist/ into a folder DIR/mnist/,
