@@ -2,11 +2,12 @@
 #
 #   make run          set up, get data, build and run every finished chapter in order
 #   make test         set up, get data, build and run every Check suite
-#   make bench        kernel benchmarks (GEMM ladder, dot/matvec), naive -> fast
+#   make bench        kernel benchmarks (dot/matvec, GEMM, Adam, conv ladders), naive -> fast
 #   make data         fill data/ (MIRROR=DIR to copy from a local mirror)
 #   make chapter1     build 01_perceptron/run   (also: make 01_perceptron)
 #   make chapter2     build 02_backprop/run     (also: make 02_backprop)
 #   make chapter3     build 03_optimizers/run   (also: make 03_optimizers)
+#   make chapter4     build 04_cnn/run          (also: make 04_cnn)
 #   make plots        redraw every out/*.png from its .gp/.dat
 #   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
 #                     reference solutions); make expected, make student-edition DEST=dir
