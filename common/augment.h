@@ -21,4 +21,12 @@
 void augment_shift_rotate(const float *x, float *y, int n, int h, int w, float max_shift,
                           float max_deg, Rng *r);
 
+/* One given transform of one image, x (h, w) → y (h, w), x and y not overlapping: rotate by
+ * deg degrees about the centre ((w−1)/2, (h−1)/2), counter-clockwise as the image is seen
+ * (row 0 at the top; torchvision's convention), then shift by dx pixels to the right and dy
+ * pixels down. Bilinear, zero fill, as augment_shift_rotate (which calls it once per image).
+ * E.g. deg 90 turns y[i][j] into x[j][w−1−i]; dx 2 moves every column 2 to the right with
+ * zeros entering on the left. Dies on h, w < 1 or a non-finite deg, dx, dy. */
+void augment_affine(const float *x, float *y, int h, int w, float deg, float dx, float dy);
+
 #endif

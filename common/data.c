@@ -428,6 +428,87 @@ void dataset_filter_classes(const Dataset *src, const int *classes, int k, Datas
     free(map);
 }
 
+// ---- class imbalance ----
+
+void dataset_class_counts(const Dataset *d, int *counts)
+{
+    for (int c = 0; c < d->n_classes; c++) counts[c] = 0;
+    for (int i = 0; i < d->n; i++) {
+        DL_CHECK(d->y[i] >= 0 && d->y[i] < d->n_classes,
+                 "dataset_class_counts: example %d of %s has label %d, outside 0..%d",
+                 i, d->name, d->y[i], d->n_classes - 1);
+        counts[d->y[i]]++;
+    }
+}
+
+void dataset_subsample_per_class(const Dataset *src, const int *counts, Dataset *out)
+{
+    DL_CHECK(src->n_classes >= 1, "dataset_subsample_per_class: %s has %d classes, expected "
+             ">= 1", src->name, src->n_classes);
+    for (int c = 0; c < src->n_classes; c++)
+        DL_CHECK(counts[c] >= 0, "dataset_subsample_per_class: counts[%d] = %d; use a count "
+                 ">= 0 per class", c, counts[c]);
+    // Two passes: count what is kept (so one allocation), then copy in the original order.
+    int *left = xmalloc((size_t)src->n_classes * sizeof *left, "class quotas");
+    memcpy(left, counts, (size_t)src->n_classes * sizeof *left);
+    int total = 0;
+    for (int i = 0; i < src->n; i++) {
+        int c = src->y[i];
+        DL_CHECK(c >= 0 && c < src->n_classes, "dataset_subsample_per_class: example %d of %s "
+                 "has label %d, outside 0..%d", i, src->name, c, src->n_classes - 1);
+        if (left[c] > 0) { left[c]--; total++; }
+    }
+    dataset_alloc(out, src->name, total, src->dim, src->n_classes);
+    out->rows = src->rows;
+    out->cols = src->cols;
+    memcpy(left, counts, (size_t)src->n_classes * sizeof *left);
+    size_t dim = (size_t)src->dim;
+    for (int i = 0, j = 0; i < src->n && j < total; i++) {
+        int c = src->y[i];
+        if (left[c] <= 0) continue;
+        left[c]--;
+        memcpy(out->x + j * dim, src->x + i * dim, dim * sizeof(float));
+        out->y[j++] = c;
+    }
+    free(left);
+}
+
+void sample_weighted(Rng *r, const float *weights, int n, int *out, int m)
+{
+    DL_CHECK(n >= 1 && weights, "sample_weighted: need n >= 1 weights (got n = %d)", n);
+    DL_CHECK(m >= 0 && (m == 0 || out), "sample_weighted: need m >= 0 draws and an output "
+             "array (got m = %d)", m);
+    // cum[i] = weights[0] + ... + weights[i], in double so that 60000 small weights still
+    // add up without losing the last ones to rounding.
+    double *cum = xmalloc((size_t)n * sizeof *cum, "cumulative weights");
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        DL_CHECK(isfinite(weights[i]) && weights[i] >= 0, "sample_weighted: weights[%d] = %g; "
+                 "weights must be finite and >= 0", i, (double)weights[i]);
+        s += weights[i];
+        cum[i] = s;
+    }
+    DL_CHECK(s > 0 && isfinite(s), "sample_weighted: the %d weights sum to %g; need a positive, "
+             "finite sum (at least one weight > 0)", n, s);
+    for (int k = 0; k < m; k++) {
+        // u in [0, s): 53 random bits from two draws, so the draw resolves tiny weights too.
+        uint64_t bits = ((uint64_t)rng_u32(r) << 21) ^ (rng_u32(r) >> 11);
+        double u = (double)bits * 0x1p-53 * s;
+        // The first i with cum[i] > u; a zero weight has cum[i] == cum[i - 1], never chosen.
+        int lo = 0, hi = n - 1;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (cum[mid] > u) hi = mid;
+            else lo = mid + 1;
+        }
+        // u < s = cum[n - 1] up to rounding; if u*s rounded up to s, step back to the last
+        // positive weight.
+        while (lo > 0 && weights[lo] == 0) lo--;
+        out[k] = lo;
+    }
+    free(cum);
+}
+
 // ---- shuffled mini-batches ----
 
 void batcher_init(Batcher *b, const Dataset *d, int batch, bool shuffle, Rng *rng)

@@ -862,6 +862,125 @@ bool plot_decision(const char *out_dir, const char *name, const char *title, con
     return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
 }
 
+// A caption goes into the .dat as a double-quoted gnuplot string: no '"' or newlines inside.
+static void dat_caption(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) fputc(*s == '"' ? '\'' : *s == '\n' || *s == '\r' ? ' ' : *s, f);
+    fputc('"', f);
+}
+
+bool plot_image_grid(const char *out_dir, const char *name, const char *title, const float *imgs,
+                     int n, int h, int w, int cols, bool per_image, const char *const *labels)
+{
+    DL_CHECK(imgs && n >= 1 && h >= 1 && w >= 1 && cols >= 1, "plot_image_grid '%s': need n >= 1 "
+             "images of h x w >= 1 x 1 and cols >= 1 (got n %d, %d x %d, cols %d)", name, n, h, w,
+             cols);
+    DL_CHECK(h <= 4096 && w <= 4096 && n <= 100000, "plot_image_grid '%s': %d images of %d x %d "
+             "is too many pixels for a plot; pass a subset", name, n, h, w);
+    char dat_path[PATH_LEN], gp_path[PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
+
+    // Layout in pixel units: image k sits in cell (k / cols, k % cols) of pitch (pw, ph), its
+    // pixel (i, j) at x = cell_col·pw + j, y = cell_row·ph + i, y growing downwards.
+    if (cols > n) cols = n;
+    int grid_rows = (n + cols - 1) / cols;
+    int gap = w >= 8 ? (w + 7) / 8 : 1;                    // ~1/8 of an image between cells
+    int cap = labels ? (h >= 16 ? h / 4 : 4) : 0;           // room for a caption line
+    int pw = w + gap, ph = h + gap + cap;
+    size_t hw = (size_t)h * w;
+
+    // Display value in [0, 1] (column 3) from one range for all images or one per image;
+    // the raw value stays in column 4.
+    double glo = INFINITY, ghi = -INFINITY;
+    for (size_t i = 0; i < (size_t)n * hw; i++) {
+        double v = imgs[i];
+        if (!isfinite(v)) continue;
+        if (v < glo) glo = v;
+        if (v > ghi) ghi = v;
+    }
+    fprintf(dat, "# %s.dat: %d images of %d x %d in %d columns; block k (gnuplot index k) is "
+            "image k: columns x y shown value, shown = value scaled to [0, 1] (%s)", name, n, h,
+            w, cols, per_image ? "each image to its own min..max" : "one min..max for all");
+    if (labels) fprintf(dat, "; index %d: captions x y \"text\"", n);
+    fputc('\n', dat);
+    for (int k = 0; k < n; k++) {
+        const float *img = imgs + (size_t)k * hw;
+        double lo = glo, hi = ghi;
+        if (per_image) {
+            lo = INFINITY; hi = -INFINITY;
+            for (size_t i = 0; i < hw; i++) {
+                double v = img[i];
+                if (!isfinite(v)) continue;
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+        }
+        double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;   // a constant image shows as black
+        if (k) fputs("\n\n", dat);
+        fprintf(dat, "# image %d: range [%.9g, %.9g]\n", k, isfinite(lo) ? lo : 0,
+                isfinite(hi) ? hi : 0);
+        int x0 = (k % cols) * pw, y0 = (k / cols) * ph;
+        for (int i = 0; i < h; i++) {
+            for (int j = 0; j < w; j++) {
+                double v = img[(size_t)i * w + j];
+                fprintf(dat, "%d %d ", x0 + j, y0 + i);
+                dat_num(dat, isfinite(v) ? (v - lo) * scale : NAN, ' ');
+                dat_num(dat, v, '\n');
+            }
+            fputc('\n', dat);   // end of a scan line
+        }
+    }
+    if (labels) {
+        fputs("\n\n# captions\n", dat);
+        for (int k = 0; k < n; k++) {
+            // centre of the caption strip under image k
+            fprintf(dat, "%.1f %.1f ", (k % cols) * pw + 0.5 * (w - 1),
+                    (k / cols) * ph + h - 0.5 + 0.5 * cap);
+            dat_caption(dat, labels[k] ? labels[k] : "");
+            fputc('\n', dat);
+        }
+    }
+
+    // PNG size: as wide as the other plots, as tall as the grid's aspect needs (within limits).
+    double aspect = (double)(grid_rows * ph) / (double)(cols * pw);
+    int top = title ? 50 : 15;
+    int png_w = 900, png_h = (int)(900 * aspect) + top;
+    if (png_h > 900) { png_h = 900; png_w = (int)((900 - top) / aspect); }
+    if (png_h < 200) png_h = 200;
+    if (png_w < 300) png_w = 300;
+
+    gp_begin(gp, name, title, NULL, NULL);
+    fprintf(gp,
+            "# Resize the canvas to the grid's shape.\n"
+            "if (strstrt(GPVAL_TERMINALS, \" pngcairo \") > 0) {\n"
+            "    set terminal pngcairo noenhanced size %d,%d font \",11\"\n"
+            "} else {\n"
+            "    set terminal png noenhanced size %d,%d\n"
+            "}\n"
+            "set xrange [-0.5:%d.5]\n"
+            "set yrange [%d.5:-0.5]   # row 0 at the top, as images are stored\n"
+            "set size ratio -1\nunset tics\nunset border\nunset key\nunset colorbox\n"
+            "set lmargin 1\nset rmargin 1\nset bmargin 1\n%s"
+            "set cbrange [0:1]\nset palette gray   # 0 black .. 1 white\n"
+            "# A thin frame around each image, so white pixels do not melt into the page.\n"
+            "do for [k=0:%d] {\n"
+            "    x0 = (k %% %d) * %d - 0.5; y0 = (k / %d) * %d - 0.5\n"
+            "    set object k + 1 rectangle from x0, y0 to x0 + %d, y0 + %d front "
+            "fillstyle empty border lc rgb '#6a8fc7' lw 1\n"
+            "}\n"
+            "plot for [k=0:%d] '%s.dat' index k using 1:2:3 with image",
+            png_w, png_h, png_w, png_h, cols * pw - gap - 1, grid_rows * ph - gap - 1,
+            title ? "" : "set tmargin 1\n", n - 1, cols, pw, cols, ph, w, h, n - 1, name);
+    if (labels)
+        fprintf(gp, ", \\\n     '%s.dat' index %d using 1:2:3 with labels center font \",%d\"",
+                name, n, cols <= 8 ? 11 : cols <= 12 ? 9 : 8);
+    fputc('\n', gp);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}
+
 // ---- progress and time ----
 
 double now_seconds(void)

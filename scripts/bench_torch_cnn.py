@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""scripts/bench_torch_cnn.py — PyTorch's training throughput on chapter 4's digit CNN, the
+peer our C numbers are compared against.
+
+Measures: images per second of full training steps (forward, CrossEntropyLoss, backward,
+Adam lr 1e-3 update) of the same DigitCNN as 04_cnn (conv 3x3 32 → BN → ReLU → pool → dropout
+→ conv 3x3 64 → BN → ReLU → pool → dropout → FC 3136→128 → ReLU → dropout → FC 128→10), on
+random inputs (B, 1, 28, 28) with random labels (fixed seed: the data does not change the
+work, and no dataset is needed). W warm-up steps are run first and not timed; then S steps
+are timed with a monotonic clock: images_per_s = S·B / seconds.
+
+Chapter 4 calls it as    /usr/bin/python3 scripts/bench_torch_cnn.py --threads 1
+(the system python with Debian's python3-torch; 1.13 here). It is OPTIONAL: the chapter
+only shows the comparison when this script succeeds. Without torch it prints a notice on
+stderr and exits with status 3, which the chapter treats as "skip the comparison".
+
+Output (stdout, exactly one line):
+  torch_cnn images_per_s=<float> threads=<N> batch=<B> steps=<S> torch=<version>
+"""
+import argparse
+import sys
+import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in scripts/
+
+EXIT_NO_TORCH = 3
+
+
+def positive_int(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
+    return v
+
+
+def main():
+    ap = argparse.ArgumentParser(description="PyTorch training throughput of chapter 4's "
+                                             "DigitCNN (images/s).")
+    ap.add_argument("--threads", type=positive_int, default=1,
+                    help="torch.set_num_threads (default 1)")
+    ap.add_argument("--steps", type=positive_int, default=100, help="timed steps (default 100)")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
+    ap.add_argument("--batch", type=positive_int, default=64, help="batch size (default 64)")
+    args = ap.parse_args()
+    if args.warmup < 0:
+        ap.error(f"--warmup expects an integer >= 0, got {args.warmup}")
+
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        print("notice: PyTorch not found (python3 -c 'import torch' failed); install Debian's "
+              "python3-torch to compare", file=sys.stderr)
+        return EXIT_NO_TORCH
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10),
+    )
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(args.batch, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (args.batch,), generator=g)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(args.warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+        loss = step()
+    loss.item()   # make sure all the work is done before the clock stops
+    seconds = time.perf_counter() - t0
+
+    print(f"torch_cnn images_per_s={args.steps * args.batch / seconds:.1f} "
+          f"threads={args.threads} batch={args.batch} steps={args.steps} "
+          f"torch={torch.__version__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
