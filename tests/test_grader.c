@@ -1,5 +1,5 @@
 /* tests/test_grader.c — the grader (scripts/grader.c) works both ways.
- * Claims: the reference solutions of chapters 01, 02 and 03 score full marks (and compile with
+ * Claims: the reference solutions of chapters 01 to 04 score full marks (and compile with
  * -Werror); the untouched stubs score 0 without upsetting the grader; each deliberately broken
  * solution in tests/fixtures/grader/ is reported with its own status (crash, timeout, memory,
  * NaN, wrong value, too slow, compile error, early exit) while the exercises next to it keep
@@ -75,9 +75,9 @@ static void expect_total(const char *dir, const char *chapter, int points, int m
 START_TEST(test_grader_reference_solutions_score_full_marks)
 {
     char dir[64], max[32];
-    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3"), 0);
-    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers"};
-    for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4"), 0);
+    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn"};
+    for (int i = 0; i < 4; i++) {
         cell(dir, ch[i], "total", 2, max, sizeof max);
         ck_assert_msg(atoi(max) > 0, "%s: no points to score", ch[i]);
         expect_total(dir, ch[i], atoi(max), atoi(max));
@@ -90,15 +90,18 @@ START_TEST(test_grader_untouched_stubs_score_zero)
 {
     char dir[64];
     // (Fails if you have started the exercises in this checkout: it grades exercises/.)
-    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3"), 0);
+    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4"), 0);
     expect_total(dir, "01_perceptron", 0, -1);
     expect_total(dir, "02_backprop", 0, -1);
     expect_total(dir, "03_optimizers", 0, -1);
+    expect_total(dir, "04_cnn", 0, -1);
     expect_status(dir, "01_perceptron", "ex1_sigmoid", "not implemented");
     expect_status(dir, "02_backprop", "ex4_gemm_blocked", "not implemented");
     expect_status(dir, "02_backprop", "q1", "not answered");
     expect_status(dir, "03_optimizers", "ex2_adam_bias_correction", "not implemented");
     expect_status(dir, "03_optimizers", "q6", "not answered");
+    expect_status(dir, "04_cnn", "ex4_conv_speed", "not implemented");
+    expect_status(dir, "04_cnn", "q6", "not answered");
     ck_assert_msg(strstr(out_, "TOTAL: 0/"), "no grand total in the report");
     dl_rm_rf(dir);
 }
@@ -182,17 +185,20 @@ START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
     snprintf(path, sizeof path, "%s/03_optimizers/exercises/solutions", ed);
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
+    snprintf(path, sizeof path, "%s/04_cnn/exercises/solutions", ed);
+    ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/expected/ex4_gemm_blocked.txt", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/exercises/ex4_gemm_blocked.c", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
 
     char rep[64];
-    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3", ed);
+    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3 4", ed);
     ck_assert_int_eq(grade(rep, sizeof rep, cmd), 0);
     expect_total(rep, "01_perceptron", 0, -1);
     expect_total(rep, "02_backprop", 0, -1);
     expect_total(rep, "03_optimizers", 0, -1);
+    expect_total(rep, "04_cnn", 0, -1);
     expect_status(rep, "02_backprop", "ex3_linear_backward", "not implemented");
     // `make expected` needs the solutions: it must say so, not crash or write anything.
     snprintf(cmd, sizeof cmd, "%s --root %s --write-expected 2", GRADER_BIN, ed);
