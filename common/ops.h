@@ -82,13 +82,14 @@ Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *me
 /* 2-D convolution: x (N, C_in, H, W), w (C_out, C_in, KH, KW), b (C_out) or NULL →
  * y (N, C_out, H_out, W_out), H_out = ⌊(H + 2·pad − KH)/stride⌋ + 1 (kernels/conv.h has the
  * formulas). Runs the selected rung of the conv ladder (conv_select) with a workspace from
- * the step arena. Dies with a message naming the problem on a channel mismatch, a zero or
- * negative stride, negative padding, or a kernel larger than the padded input. */
+ * the step arena (the rung used by forward also runs backward). Dies with a message naming the
+ * problem on a channel mismatch, a bias that is not (C_out), a zero or negative stride,
+ * negative padding, or a kernel larger than the padded input. */
 Tensor *op_conv2d(Tape *tp, Tensor *x, Tensor *w, Tensor *b, int stride, int pad);
 /* Max pooling over k×k windows with the given stride (no padding): x (N, C, H, W) →
  * (N, C, H_out, W_out), H_out = ⌊(H − k)/stride⌋ + 1. The arg-max of every window is kept
- * for backward, which routes dy to that one input (the first maximum on ties, as PyTorch).
- * Dies when k < 1, stride < 1 or k > H or k > W. */
+ * for backward, which routes dy to that one input (the first maximum in scan order on ties,
+ * and a NaN counts as the maximum, as PyTorch). Dies when k < 1, stride < 1 or k > H or k > W. */
 Tensor *op_maxpool2d(Tape *tp, Tensor *x, int k, int stride);
 /* Average pooling over k×k windows (no padding); backward spreads dy/(k·k) over the window. */
 Tensor *op_avgpool2d(Tape *tp, Tensor *x, int k, int stride);
@@ -100,7 +101,9 @@ Tensor *op_global_avgpool(Tape *tp, Tensor *x);
  * contract as op_batchnorm; train needs N·H·W >= 2). */
 Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
                        float eps, bool train);
-/* A view of x with another shape of the same size (no copy: data and grad are shared).
+/* A view of x with another shape of the same size (no copy: data and grad are shared, so the
+ * view's consumers add straight into x->grad). No tape node is recorded; the view gets a grad
+ * only when the tape is recording and x requires grad (as tape_output). Dies on a size mismatch.
  * op_flatten: (N, d1, …) → (N, d1·…), the step between the conv blocks and the classifier. */
 Tensor *op_reshape(Tape *tp, Tensor *x, int ndim, const int *shape);
 Tensor *op_flatten(Tape *tp, Tensor *x);
