@@ -33,7 +33,8 @@ endif
 
 ifeq ($(SANITIZE),1)
   BUILD  := build/asan
-  OPT    := -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  OPT    := -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+           -DDL_POISON_UNINIT
   BINDIR := build/asan
 else ifeq ($(PORTABLE),1)
   BUILD  := build/portable
@@ -85,6 +86,8 @@ $(BUILD)/%.o: %.c $(COMMON_HDR)
 # (v1_ikj, v2_blocked), which is what their loop orders are for. No sum changes order, so the
 # results are bit-identical to -O2.
 $(BUILD)/common/kernels/%.o: CFLAGS += -O3
+# The CNN ops' plane loops (pooling, BatchNorm2d) likewise: gcc vectorizes them only at -O3.
+$(BUILD)/common/ops_cnn.o: CFLAGS += -O3
 
 $(LIB): $(COMMON_OBJ)
 	@rm -f $@

@@ -32,7 +32,8 @@ static ArenaBlock *block_new(const Arena *a, size_t min_bytes)
     return b;
 }
 
-void *arena_alloc(Arena *a, size_t bytes)
+// Take `bytes` (rounded up to the alignment) from the arena, contents unspecified.
+static void *arena_take(Arena *a, size_t bytes)
 {
     if (bytes == 0) bytes = 1;
     if (bytes > SIZE_MAX - DL_ARENA_ALIGN)
@@ -57,9 +58,26 @@ void *arena_alloc(Arena *a, size_t bytes)
     }
     void *p = a->cur->data + a->cur->used;
     a->cur->used += need;
-    memset(p, 0, bytes);
     size_t used = arena_used(a);
     if (used > a->peak) a->peak = used;
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t bytes)
+{
+    void *p = arena_take(a, bytes);
+    memset(p, 0, bytes);
+    return p;
+}
+
+void *arena_alloc_uninit(Arena *a, size_t bytes)
+{
+    void *p = arena_take(a, bytes);
+#ifdef DL_POISON_UNINIT
+    // Sanitizer builds (make SANITIZE=1 defines DL_POISON_UNINIT) fill with 0xFF bytes (a float NaN) so that code which wrongly relies
+    // on zeroed memory fails the tests instead of passing by luck.
+    memset(p, 0xFF, bytes);
+#endif
     return p;
 }
 

@@ -35,6 +35,11 @@ void arena_init(Arena *a, const char *name);
  * "error: out of memory in arena '<name>' (asked for N bytes)" and exits with status 1. */
 void *arena_alloc(Arena *a, size_t bytes);
 
+/* As arena_alloc, but the memory is NOT zeroed: for buffers the caller overwrites in full
+ * (kernel workspaces, index arrays), where zeroing megabytes every step would cost time.
+ * Sanitizer builds fill it with 0xFF bytes (NaN as floats) to catch reads before writes. */
+void *arena_alloc_uninit(Arena *a, size_t bytes);
+
 /* Forget every allocation (memory is kept for reuse). */
 void arena_reset(Arena *a);
 

@@ -10,12 +10,9 @@
  * inside one task in a fixed order, so the results do not depend on the thread count.
  */
 // Vectorization: gcc at -O2 only vectorizes loops whose trip count is a known multiple of the
-// vector width; these plane loops need -O3, as the kernels in kernels/ get from the Makefile
-// (clang vectorizes them at -O2). No floating-point sum changes order, so the results are the
-// same bit for bit.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3")
-#endif
+// vector width; these plane loops need -O3, which the Makefile gives this file as it does the
+// kernels in kernels/ (clang vectorizes them at -O2). No floating-point sum changes order, so
+// the results are the same bit for bit.
 
 #include "ops.h"
 
@@ -111,7 +108,7 @@ static void conv2d_backward(Node *n)
     const float *dy = n->out->grad;
     size_t need = cs->impl->workspace(&cs->s);
     if (need > cs->work_floats) {
-        cs->work = arena_alloc(cs->arena, need * sizeof(float));
+        cs->work = arena_alloc_uninit(cs->arena, need * sizeof(float));
         cs->work_floats = need;
     }
     float *db = b && b->grad ? b->grad : NULL;
@@ -143,7 +140,7 @@ Tensor *op_conv2d(Tape *tp, Tensor *x, Tensor *w, Tensor *b, int stride, int pad
                     tensor_shape_str(w, sw, sizeof sw));
     const ConvImpl *impl = conv_selected();
     size_t work_floats = impl->workspace(&s);
-    float *work = work_floats ? arena_alloc(tp->arena, work_floats * sizeof(float)) : NULL;
+    float *work = work_floats ? arena_alloc_uninit(tp->arena, work_floats * sizeof(float)) : NULL;
     Tensor *in[] = {x, w, b};
     int n_in = b ? 3 : 2;
     Tensor *y = tape_output(tp, 4, (int[]){s.N, s.C_out, s.H_out, s.W_out}, in, n_in);
@@ -277,7 +274,8 @@ Tensor *op_maxpool2d(Tape *tp, Tensor *x, int k, int stride)
 {
     PoolShape s = pool_shape("maxpool2d", x, k, stride);
     Tensor *y = tape_output(tp, 4, (int[]){s.N, s.C, s.P, s.Q}, &x, 1);
-    PoolTask t = {s, x->data, y->data, NULL, arena_alloc(tp->arena, y->size * sizeof(int))};
+    int *argmax = arena_alloc_uninit(tp->arena, y->size * sizeof(int));   // (N, C, P, Q)
+    PoolTask t = {s, x->data, y->data, NULL, argmax};
     run_tasks(s.N * s.C, maxpool_plane, &t, x->size);
     Node *n = tape_record(tp, "maxpool2d", maxpool2d_backward, y, &x, 1);
     if (n) {

@@ -18,7 +18,10 @@
  *   v1_im2col   unfold each image into columns (im2col), then one GEMM with the chapter-2
  *               ladder (gemm(), the selected rung): y_n (C_out, HW_out) = w (C_out, C_in·KH·KW)
  *               · col_n (C_in·KH·KW, HW_out); backward by GEMMs and col2im
- *   v2_...      the fast rung (see conv.c), threaded over threads_get() threads
+ *   v2_implicit_threads  the fast rung, threaded over threads_get() threads: for stride 1 an
+ *               implicit GEMM (AVX-512 micro-kernels read shifted views of the zero-padded
+ *               image, no col matrix; backward_data is the same kernel on dy with w flipped),
+ *               else chunks of images through im2col and the single-thread packed GEMM
  * Source: Chellapilla, Puri & Simard, "High Performance Convolutional Neural Networks for
  * Document Processing", 2006 (im2col); Chetlur et al., "cuDNN", arXiv:1410.0759 (implicit
  * GEMM, workspaces); Dumoulin & Visin, "A guide to convolution arithmetic", arXiv:1603.07285.
