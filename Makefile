@@ -86,8 +86,9 @@ $(BUILD)/%.o: %.c $(COMMON_HDR)
 # (v1_ikj, v2_blocked), which is what their loop orders are for. No sum changes order, so the
 # results are bit-identical to -O2.
 $(BUILD)/common/kernels/%.o: CFLAGS += -O3
-# The CNN ops' plane loops (pooling, BatchNorm2d) likewise: gcc vectorizes them only at -O3.
-$(BUILD)/common/ops_cnn.o: CFLAGS += -O3
+# The ops' element-wise loops likewise (ReLU, pooling, BatchNorm2d, …): gcc vectorizes them
+# only at -O3. -O3 never reorders a floating-point sum, so results stay bit-identical.
+$(BUILD)/common/ops.o $(BUILD)/common/ops_cnn.o: CFLAGS += -O3
 
 $(LIB): $(COMMON_OBJ)
 	@rm -f $@

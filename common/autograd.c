@@ -32,7 +32,7 @@ static bool any_requires_grad(Tensor *const *in, int n_in)
 
 Tensor *tape_output(Tape *tp, int ndim, const int *shape, Tensor *const *in, int n_in)
 {
-    Tensor *out = tensor_new(tp->arena, ndim, shape);
+    Tensor *out = tensor_new_uninit(tp->arena, ndim, shape);   // the op writes every value
     if (tp->recording && any_requires_grad(in, n_in)) {
         out->grad = arena_alloc(tp->arena, out->size * sizeof(float));
         out->requires_grad = true;

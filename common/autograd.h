@@ -50,8 +50,9 @@ void tape_reset(Tape *tp);
 /* Turn recording off (evaluation: no nodes, no grads) or on again. */
 void tape_set_recording(Tape *tp, bool on);
 
-/* New output tensor for an op: allocated in the step arena; gets a grad buffer when the
- * tape is recording and any input requires grad. */
+/* New output tensor for an op: allocated in the step arena, its data NOT zeroed (the op must
+ * write every value; sanitizer builds fill it with NaN to catch one that does not); gets a
+ * zeroed grad buffer when the tape is recording and any input requires grad. */
 Tensor *tape_output(Tape *tp, int ndim, const int *shape, Tensor *const *in, int n_in);
 
 /* Record that `out` was computed by `op` from `in`; returns the node so the op can save

@@ -6,7 +6,8 @@
 
 #include "error.h"
 
-Tensor *tensor_new(Arena *a, int ndim, const int *shape)
+// The shape checks and the struct; data is left NULL for the two public constructors.
+static Tensor *tensor_header(Arena *a, int ndim, const int *shape)
 {
     DL_CHECK(ndim >= 0 && ndim <= DL_MAX_DIMS,
              "tensor_new: %d dimensions asked, at most %d supported", ndim, DL_MAX_DIMS);
@@ -21,7 +22,20 @@ Tensor *tensor_new(Arena *a, int ndim, const int *shape)
                  "tensor_new: shape too large (more than 2^40 elements)");
         t->size *= (size_t)shape[i];
     }
+    return t;
+}
+
+Tensor *tensor_new(Arena *a, int ndim, const int *shape)
+{
+    Tensor *t = tensor_header(a, ndim, shape);
     t->data = arena_alloc(a, t->size * sizeof(float));
+    return t;
+}
+
+Tensor *tensor_new_uninit(Arena *a, int ndim, const int *shape)
+{
+    Tensor *t = tensor_header(a, ndim, shape);
+    t->data = arena_alloc_uninit(a, t->size * sizeof(float));
     return t;
 }
 

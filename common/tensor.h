@@ -33,6 +33,10 @@ typedef struct Tensor {
  * each >= 1. Dies with a message on a bad shape. */
 Tensor *tensor_new(Arena *a, int ndim, const int *shape);
 
+/* As tensor_new, but the data is not zeroed (arena_alloc_uninit): for an op's output, which
+ * the op overwrites in full. tape_output uses it. */
+Tensor *tensor_new_uninit(Arena *a, int ndim, const int *shape);
+
 /* Shorthands for tensor_new: a scalar, a vector (n), a matrix (rows, cols). */
 Tensor *tensor_scalar(Arena *a, float value);
 Tensor *tensor_1d(Arena *a, int n);
