@@ -1,0 +1,322 @@
+/* tests/test_ch04.c — chapter 4: the parameter-count and output-size formulas against the
+ * layers, the DigitCNN's shapes and size, snapshots and the transfer copy, frozen training,
+ * thread-count independence of a training run, the confusion/recall helper, and a golden
+ * --quick run of the built program with its bad-input exits.
+ *
+ * Builds 04_cnn/cnn.c with -DNO_MAIN (by #including it) to test its functions; the golden
+ * and error-path tests run the program itself (dl_chapter_bin). The conv, pooling and
+ * BatchNorm2d ops themselves are checked against PyTorch in tests/test_cnn_ops.c.
+ * Golden run: tests/fixtures/golden_ch04_<data>.tsv (first line: the command that made it).
+ */
+#include "testutil.h"
+#include "golden.h"
+
+#define NO_MAIN
+#include "../04_cnn/cnn.c"
+
+// ---- 1. formulas against the layers ----
+
+START_TEST(test_parameter_counts_match_the_lecture)
+{
+    ck_assert(dense_params(224LL * 224 * 3, 1024) == 154141696LL);
+    ck_assert(conv_params(3, 3, 32) == 896);
+    ck_assert(conv_params(3, 1, 32) == 320);
+    ck_assert(conv_params(3, 32, 64) == 18496);
+    ck_assert(dense_params(3136, 128) == 401536);
+    ck_assert(dense_params(128, 10) == 1290);
+    // and the model built from nn.h's layers has exactly those tensors
+    Rng rng;
+    rng_seed(&rng, 1);
+    CnnModel md;
+    cnn_model_init(&md, &rng);
+    ck_assert_uint_eq(md.net.c1.w->size + md.net.c1.b->size, 320);
+    ck_assert_uint_eq(md.net.c2.w->size + md.net.c2.b->size, 18496);
+    ck_assert_uint_eq(md.net.fc1.w->size + md.net.fc1.b->size, 401536);
+    ck_assert_uint_eq(params_count(&md.all), 320 + 64 + 18496 + 128 + 401536 + 1290);
+    ck_assert_uint_eq(params_count(&md.head), 401536 + 1290);
+    cnn_model_free(&md);
+}
+END_TEST
+
+START_TEST(test_output_size_formula_matches_conv_layers)
+{
+    Rng rng;
+    rng_seed(&rng, 2);
+    const int want[N_SIZE_CASES] = {28, 26, 14, 28, 14};   // the lecture's cases, by hand
+    for (int i = 0; i < N_SIZE_CASES; i++) {
+        const SizeCase *c = &SIZE_CASES[i];
+        int w = conv_demo_width(1, 1, 1, c->k, c->stride, c->pad, &rng, NULL, 0);
+        ck_assert_msg(w == want[i] && w == conv_out_size(IMG, c->k, c->stride, c->pad),
+                      "%s: layer %d, formula %d, expected %d", c->name, w,
+                      conv_out_size(IMG, c->k, c->stride, c->pad), want[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_digitcnn_shapes)
+{
+    Rng rng;
+    rng_seed(&rng, 3);
+    CnnModel md;
+    cnn_model_init(&md, &rng);
+    float *x = calloc(2 * IMG * IMG, sizeof(float));
+    ck_assert_ptr_nonnull(x);
+    Tensor xt = image_view(x, 2), *maps[2];
+    Tensor *f = digitcnn_features(&md.tp, &md.net, &xt, true, &rng, maps);
+    const int m0[4] = {2, 32, 28, 28}, m1[4] = {2, 64, 14, 14};
+    for (int d = 0; d < 4; d++) {
+        ck_assert_int_eq(maps[0]->shape[d], m0[d]);
+        ck_assert_int_eq(maps[1]->shape[d], m1[d]);
+    }
+    ck_assert_int_eq(f->ndim, 2);
+    ck_assert_int_eq(f->shape[1], FLAT_DIM);
+    Tensor *lg = digitcnn_head(&md.tp, &md.net, f, true, &rng);
+    ck_assert_int_eq(lg->shape[0], 2);
+    ck_assert_int_eq(lg->shape[1], N_CLASSES);
+    free(x);
+    cnn_model_free(&md);
+}
+END_TEST
+
+// ---- 2. training machinery ----
+
+// 96 random "images" with labels from their mean brightness: learnable, no data files needed.
+static void toy_dataset(Dataset *d, int n, uint64_t seed)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "toy");
+    d->n = n;
+    d->dim = IMG * IMG;
+    d->rows = d->cols = IMG;
+    d->n_classes = N_CLASSES;
+    d->x = malloc((size_t)n * d->dim * sizeof(float));
+    d->y = malloc((size_t)n * sizeof(int));
+    ck_assert(d->x && d->y);
+    for (int i = 0; i < n; i++) {
+        d->y[i] = i % N_CLASSES;
+        for (int j = 0; j < d->dim; j++)
+            d->x[(size_t)i * d->dim + j] = rng_uniform(&r) * (0.2f + 0.08f * d->y[i]);
+    }
+}
+
+// Restoring a snapshot restores the predictions exactly (the BN running statistics too).
+START_TEST(test_snapshot_restores_predictions)
+{
+    Rng rng;
+    rng_seed(&rng, 4);
+    Dataset d;
+    toy_dataset(&d, 40, 5);
+    CnnModel md;
+    cnn_model_init(&md, &rng);
+    size_t n = model_snapshot(&md, NULL, false);
+    ck_assert_uint_eq(n, params_count(&md.all) + 2 * (32 + 64));
+    float *buf = malloc(n * sizeof(float));
+    ck_assert_ptr_nonnull(buf);
+    double l0, a0, l1, a1, l2, a2;
+    cnn_evaluate(&md, &d, &l0, &a0, NULL);
+    model_snapshot(&md, buf, true);
+    TrainCfg cfg = {.epochs = 1, .batch = 16, .lr = 1e-3f};
+    TrainLog log;
+    cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
+    cnn_evaluate(&md, &d, &l1, &a1, NULL);
+    ck_assert_msg(l1 != l0, "training did not change the loss (%g)", l0);
+    model_snapshot(&md, buf, false);
+    cnn_evaluate(&md, &d, &l2, &a2, NULL);
+    ck_assert_msg(l2 == l0 && a2 == a0, "restored: loss %.9g vs %.9g", l2, l0);
+    free(buf);
+    cnn_model_free(&md);
+    dataset_free(&d);
+}
+END_TEST
+
+// Frozen transfer trains the classifier only: the conv blocks (and BN statistics) stay the
+// copied ones bit for bit, the head moves.
+START_TEST(test_frozen_training_changes_only_the_head)
+{
+    Rng rng;
+    rng_seed(&rng, 6);
+    Dataset d;
+    toy_dataset(&d, 64, 7);
+    CnnModel pre, md;
+    cnn_model_init(&pre, &rng);
+    cnn_model_init(&md, &rng);
+    digitcnn_copy_features(&md.net, &pre.net);
+    float fc2_0[128 * N_CLASSES];
+    memcpy(fc2_0, md.net.fc2.w->data, sizeof fc2_0);
+    TrainCfg cfg = {.epochs = 2, .batch = 16, .lr = 1e-3f, .frozen = true};
+    TrainLog log;
+    cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
+    ck_assert(memcmp(md.net.c1.w->data, pre.net.c1.w->data, md.net.c1.w->size * 4) == 0);
+    ck_assert(memcmp(md.net.c2.w->data, pre.net.c2.w->data, md.net.c2.w->size * 4) == 0);
+    ck_assert(memcmp(md.net.bn2.gamma->data, pre.net.bn2.gamma->data, 64 * 4) == 0);
+    ck_assert(memcmp(md.net.bn1.running_mean, pre.net.bn1.running_mean, 32 * 4) == 0);
+    ck_assert_msg(memcmp(md.net.fc2.w->data, fc2_0, sizeof fc2_0) != 0, "the head did not train");
+    cnn_model_free(&pre);
+    cnn_model_free(&md);
+    dataset_free(&d);
+}
+END_TEST
+
+// The same seed gives the same weights on 1 and on 2 threads (ops partition work by a fixed
+// chunking, never by timing): bitwise equality, after augmented, weighted, dropout training.
+START_TEST(test_training_does_not_depend_on_thread_count)
+{
+    Dataset d;
+    toy_dataset(&d, 48, 8);
+    float cw[N_CLASSES];
+    for (int c = 0; c < N_CLASSES; c++) cw[c] = 0.5f + 0.1f * c;
+    float *w[2] = {NULL, NULL};
+    size_t n = 0;
+    for (int t = 0; t < 2; t++) {
+        threads_set(t + 1);
+        Rng rng;
+        rng_seed(&rng, 9);
+        CnnModel md;
+        cnn_model_init(&md, &rng);
+        TrainCfg cfg = {.epochs = 1, .batch = 16, .lr = 1e-3f, .aug_shift = 2, .aug_deg = 10,
+                        .class_weight = cw};
+        TrainLog log;
+        cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
+        n = model_snapshot(&md, NULL, false);
+        w[t] = malloc(n * sizeof(float));
+        ck_assert_ptr_nonnull(w[t]);
+        model_snapshot(&md, w[t], true);
+        cnn_model_free(&md);
+    }
+    size_t diff = 0;
+    for (size_t i = 0; i < n; i++) diff += w[0][i] != w[1][i];
+    ck_assert_msg(diff == 0, "%zu of %zu numbers differ between 1 and 2 threads", diff, n);
+    free(w[0]);
+    free(w[1]);
+    dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_confusion_and_recall)
+{
+    const int y[6] = {0, 0, 1, 1, 1, 2}, pred[6] = {0, 1, 1, 1, 0, 2};
+    float cm[N_CLASSES * N_CLASSES];
+    double rec[N_CLASSES];
+    confusion(y, pred, 6, cm, rec);
+    ck_assert(cm[0 * N_CLASSES + 1] == 1 && cm[1 * N_CLASSES + 1] == 2 && cm[1 * N_CLASSES] == 1);
+    dl_ck_close1("recall 0", rec[0], 0.5, 1e-12, 0);
+    dl_ck_close1("recall 1", rec[1], 2.0 / 3, 1e-12, 0);
+    dl_ck_close1("recall 2", rec[2], 1.0, 1e-12, 0);
+    ck_assert(rec[3] == 0);   // no examples of class 3: recall 0 by convention
+}
+END_TEST
+
+// ---- golden run of the program ----
+
+#define CHAPTER_BIN dl_chapter_bin("04_cnn")
+
+// The sanitizer and portable builds pick other conv/GEMM rungs (other summation orders), and
+// over the training steps those roundings grow; the --quick runs train for one short epoch on a
+// few hundred images, where a 1-image change in a 300-image test set is 0.33 points. So
+// accuracies get ±3 points and losses 3 % relative; formulas, counts and the small demos
+// (no training, a handful of float ops) are held to float rounding.
+static const GoldenRule RULES[] = {
+    {"data_fashion", 0, 0},
+    {"why_", 0, 0},                          // integer formulas
+    {"outsize_", 0, 0},                      // shapes
+    {"maxpool_grad", 0, 0},                  // 0/1 routing of dy
+    {"avgpool", 1e-6, 0},
+    {"global_avgpool", 1e-6, 0},
+    {"bn2d_", 1e-5, 1e-4},                   // one BN2d step on 200 values per channel
+    {"dropout_p", 1e-12, 0},                 // a count of the seeded masks
+    {"params_", 0, 0},
+    {"_rel_err", 1e-4, 0},                   // rung vs v0: float rounding of ≤ 288-term sums
+    {"_loss", 0.02, 0.03},
+    {"_acc_pct", 3.0, 0},                    // accuracies in %: ±3 points (see above)
+    {"recall", 0.1, 0},                      // a class has ~30 test images: 1 flip = 0.03
+    {"main_best_epoch", 0, 0},
+    {"main_test_wrong", 12, 0},              // = 300·(1 − accuracy): ±4 points of 300
+    {"fmaps_conv2_active_frac", 0.03, 0},
+    {"transfer_skipped", 0, 0},
+};
+
+START_TEST(test_quick_run_matches_golden)
+{
+    dl_check_golden_run(CHAPTER_BIN, "ch04", RULES, sizeof RULES / sizeof RULES[0], 40);
+}
+END_TEST
+
+// Bad input: exit status `want` and a message naming the flag and the problem.
+static void expect_error(const char *args, int want, const char *needle)
+{
+    char cmd[512], out[8192];
+    snprintf(cmd, sizeof cmd, "%s %s --out /tmp/dltest_ch04_unused", CHAPTER_BIN, args);
+    int status = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(status == want, "'%s' exited with %d, expected %d:\n%s", cmd, status, want, out);
+    ck_assert_msg(strstr(out, needle), "'%s': message lacks '%s':\n%s", cmd, needle, out);
+}
+
+START_TEST(test_bad_input_exits_2_with_message)
+{
+    expect_error("--frobnicate", 2, "--frobnicate");
+    expect_error("--conv winograd", 2, "winograd");
+    expect_error("--lr -0.1", 2, "--lr");
+    expect_error("--epochs 999", 2, "--epochs");
+    expect_error("--conv-k 31", 2, "larger than the padded input");   // 31 > 28 + 2·0
+    expect_error("--conv-k 5 --conv-pad 2 --conv-stride 0", 2, "stride");
+    expect_error("--conv-k 0", 2, "--conv-k");
+    expect_error("--conv-in 0", 2, "--conv-in");
+    dl_rm_rf("/tmp/dltest_ch04_unused");
+}
+END_TEST
+
+// A layer that expects 3 channels on a 1-channel image: op_conv2d's message, exit 1.
+START_TEST(test_channel_mismatch_is_reported)
+{
+    expect_error("--quick --seed 42 --data data --conv-in 3", 1, "channels");
+    dl_rm_rf("/tmp/dltest_ch04_unused");
+}
+END_TEST
+
+// A learning rate of 1e4 makes the loss explode: detected, named, exit 1 — never NaN weights.
+START_TEST(test_divergence_is_detected)
+{
+    expect_error("--quick --seed 42 --data data --lr 1e4", 1, "diverged");
+    dl_rm_rf("/tmp/dltest_ch04_unused");
+}
+END_TEST
+
+START_TEST(test_missing_data_fails_naming_make_data)
+{
+    char dir[64], cmd[512], out[4096];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "%s --quick --data %s --out %s/out", CHAPTER_BIN, dir, dir);
+    int status = dl_run(cmd, out, sizeof out);
+    dl_rm_rf(dir);
+    ck_assert_msg(status != 0, "exit status 0 with an empty --data directory");
+    ck_assert_msg(strstr(out, "make data"), "message does not say how to get the data:\n%s", out);
+}
+END_TEST
+
+static Suite *ch04_suite(void)
+{
+    Suite *s = suite_create("ch04_cnn");
+    TCase *units = tcase_create("units");
+    tcase_set_timeout(units, 300);
+    tcase_add_test(units, test_parameter_counts_match_the_lecture);
+    tcase_add_test(units, test_output_size_formula_matches_conv_layers);
+    tcase_add_test(units, test_digitcnn_shapes);
+    tcase_add_test(units, test_snapshot_restores_predictions);
+    tcase_add_test(units, test_frozen_training_changes_only_the_head);
+    tcase_add_test(units, test_training_does_not_depend_on_thread_count);
+    tcase_add_test(units, test_confusion_and_recall);
+    suite_add_tcase(s, units);
+    TCase *golden = tcase_create("golden");
+    tcase_set_timeout(golden, 900);   // the sanitizer build on a busy 2-core machine
+    tcase_add_test(golden, test_quick_run_matches_golden);
+    tcase_add_test(golden, test_bad_input_exits_2_with_message);
+    tcase_add_test(golden, test_channel_mismatch_is_reported);
+    tcase_add_test(golden, test_divergence_is_detected);
+    tcase_add_test(golden, test_missing_data_fails_naming_make_data);
+    suite_add_tcase(s, golden);
+    return s;
+}
+
+DL_TEST_MAIN(ch04_suite)
