@@ -496,10 +496,11 @@ Tensor *op_dropout(Tape *tp, Tensor *x, float p, Rng *rng, bool train)
     if (!train || p == 0.0f) return x;   // the identity: no node, no random numbers drawn
     DL_CHECK(rng, "dropout: train mode with p = %g needs an Rng for the mask (got NULL)", p);
     Tensor *y = output_like(tp, x, &x, 1);
-    float *m = arena_alloc(tp->arena, x->size * sizeof(float));   // (size): 0 or 1/(1-p)
+    float *m = arena_alloc_uninit(tp->arena, x->size * sizeof(float));   // (size): 0 or 1/(1-p)
     const float keep_scale = 1.0f / (1.0f - p);
+    rng_fill_uniform(rng, m, x->size);   // the uniforms first, in order; then one vector pass
     for (size_t i = 0; i < x->size; i++) {
-        m[i] = rng_uniform(rng) < p ? 0.0f : keep_scale;
+        m[i] = m[i] < p ? 0.0f : keep_scale;
         y->data[i] = x->data[i] * m[i];
     }
     Node *n = tape_record(tp, "dropout", dropout_backward, y, &x, 1);

@@ -55,6 +55,11 @@ float rng_uniform(Rng *r)
     return (float)(rng_u32(r) >> 8) * (1.0f / 16777216.0f);   // 24 bits -> exact float in [0,1)
 }
 
+void rng_fill_uniform(Rng *r, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = rng_uniform(r);   // rng_u32 is inlined here
+}
+
 float rng_uniform_range(Rng *r, float lo, float hi)
 {
     return lo + (hi - lo) * rng_uniform(r);

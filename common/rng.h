@@ -30,6 +30,10 @@ uint32_t rng_below(Rng *r, uint32_t n);
 /* Uniform float in [0, 1), 24 random bits. */
 float rng_uniform(Rng *r);
 
+/* out[i] = rng_uniform(r) for i in [0, n), in order: the same numbers as n calls, without a
+ * function call per number (dropout masks draw hundreds of thousands per step). */
+void rng_fill_uniform(Rng *r, float *out, size_t n);
+
 /* Uniform float in [lo, hi). */
 float rng_uniform_range(Rng *r, float lo, float hi);
 
