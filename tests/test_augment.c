@@ -269,23 +269,16 @@ static void aff_w0(void) { augment_affine(bx, by, 4, 0, 0, 0, 0); }
 
 START_TEST(test_augment_bad_arguments_die_with_message)
 {
-    static const struct { void (*fn)(void); const char *says[2]; } C[] = {
-        {aug_n0, {"augment_shift_rotate", "n 0"}},
-        {aug_h0, {"augment_shift_rotate", "0 x 4"}},
-        {aug_neg_shift, {"max_shift = -1", ">= 0"}},
-        {aug_nan_deg, {"max_deg = nan", "finite"}},
-        {aug_inplace, {"overlap", "separate buffer"}},
-        {aff_inf, {"augment_affine", "finite"}},
-        {aff_w0, {"augment_affine", "4 x 0"}},
+    static const DlDeathCase C[] = {
+        {"aug_n0", aug_n0, {"augment_shift_rotate", "n 0"}},
+        {"aug_h0", aug_h0, {"augment_shift_rotate", "0 x 4"}},
+        {"aug_neg_shift", aug_neg_shift, {"max_shift = -1", ">= 0"}},
+        {"aug_nan_deg", aug_nan_deg, {"max_deg = nan", "finite"}},
+        {"aug_inplace", aug_inplace, {"overlap", "separate buffer"}},
+        {"aff_inf", aff_inf, {"augment_affine", "finite"}},
+        {"aff_w0", aff_w0, {"augment_affine", "4 x 0"}},
     };
-    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
-        char out[512];
-        int st = dl_run_child(C[i].fn, out, sizeof out);
-        ck_assert_msg(st == 1, "case %zu: exit status %d, want 1; stderr: %s", i, st, out);
-        for (int k = 0; k < 2; k++)
-            ck_assert_msg(strstr(out, "error: ") && strstr(out, C[i].says[k]),
-                          "case %zu: message should contain '%s', got: %s", i, C[i].says[k], out);
-    }
+    dl_check_deaths(C, sizeof C / sizeof C[0]);
 }
 END_TEST
 
@@ -424,22 +417,15 @@ static void sub_negative(void)
 
 START_TEST(test_imbalance_bad_arguments_die_with_message)
 {
-    static const struct { void (*fn)(void); const char *says[2]; } C[] = {
-        {sw_negative, {"weights[1] = -0.5", ">= 0"}},
-        {sw_nan, {"weights[1] = nan", "finite"}},
-        {sw_inf, {"weights[0] = inf", "finite"}},
-        {sw_zero_sum, {"sum to 0", "at least one weight > 0"}},
-        {sw_n0, {"sample_weighted", "n >= 1"}},
-        {sub_negative, {"counts[1] = -2", ">= 0"}},
+    static const DlDeathCase C[] = {
+        {"sw_negative", sw_negative, {"weights[1] = -0.5", ">= 0"}},
+        {"sw_nan", sw_nan, {"weights[1] = nan", "finite"}},
+        {"sw_inf", sw_inf, {"weights[0] = inf", "finite"}},
+        {"sw_zero_sum", sw_zero_sum, {"sum to 0", "at least one weight > 0"}},
+        {"sw_n0", sw_n0, {"sample_weighted", "n >= 1"}},
+        {"sub_negative", sub_negative, {"counts[1] = -2", ">= 0"}},
     };
-    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
-        char out[512];
-        int st = dl_run_child(C[i].fn, out, sizeof out);
-        ck_assert_msg(st == 1, "case %zu: exit status %d, want 1; stderr: %s", i, st, out);
-        for (int k = 0; k < 2; k++)
-            ck_assert_msg(strstr(out, "error: ") && strstr(out, C[i].says[k]),
-                          "case %zu: message should contain '%s', got: %s", i, C[i].says[k], out);
-    }
+    dl_check_deaths(C, sizeof C / sizeof C[0]);
 }
 END_TEST
 

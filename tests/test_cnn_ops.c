@@ -816,7 +816,7 @@ static void cew_zero_weight(void)
 
 START_TEST(test_bad_input_exits_with_message)
 {
-    static const struct { const char *what; void (*fn)(void); const char *says[2]; } cases[] = {
+    static const DlDeathCase cases[] = {
         {"conv channel mismatch", conv_channel_mismatch, {"3 channels", "C_in = 2"}},
         {"conv stride 0", conv_zero_stride, {"conv2d", "stride 0"}},
         {"conv kernel larger than the padded input", conv_kernel_too_large,
@@ -836,15 +836,7 @@ START_TEST(test_bad_input_exits_with_message)
         {"weighted CE target out of range", cew_bad_target, {"target 3", "[0, 3)"}},
         {"weighted CE zero total weight", cew_zero_weight, {"total class weight", "> 0"}},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        char out[768];
-        int st = dl_run_child(cases[k].fn, out, sizeof out);
-        ck_assert_msg(st == 1, "%s: exit status %d, want 1; stderr: %s", cases[k].what, st, out);
-        for (int s = 0; s < 2; s++)
-            ck_assert_msg(strstr(out, cases[k].says[s]),
-                          "%s: message should mention '%s', got: %s", cases[k].what,
-                          cases[k].says[s], out);
-    }
+    dl_check_deaths(cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 

@@ -433,22 +433,15 @@ static void bad_cosine_total(void)
 
 START_TEST(test_bad_config_exits_with_message)
 {
-    static const struct { void (*fn)(void); const char *a, *b; } C[] = {
-        {bad_negative_lr, "learning rate -0.1 is negative", ">= 0"},
-        {bad_beta1_one, "beta1 = 1 is outside [0, 1)", "0.9"},
-        {bad_rmsprop_alpha, "alpha", "outside [0, 1)"},
-        {bad_nan_lr_at_step, "learning rate nan is NaN", "finite"},
-        {bad_eps_zero, "eps = 0", "1e-8"},
-        {bad_cosine_total, "total_steps 0", ">= 1"},
+    static const DlDeathCase C[] = {
+        {"bad_negative_lr", bad_negative_lr, {"learning rate -0.1 is negative", ">= 0"}},
+        {"bad_beta1_one", bad_beta1_one, {"beta1 = 1 is outside [0, 1)", "0.9"}},
+        {"bad_rmsprop_alpha", bad_rmsprop_alpha, {"alpha", "outside [0, 1)"}},
+        {"bad_nan_lr_at_step", bad_nan_lr_at_step, {"learning rate nan is NaN", "finite"}},
+        {"bad_eps_zero", bad_eps_zero, {"eps = 0", "1e-8"}},
+        {"bad_cosine_total", bad_cosine_total, {"total_steps 0", ">= 1"}},
     };
-    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
-        char out[512];
-        int st = dl_run_child(C[i].fn, out, sizeof out);
-        ck_assert_msg(st == 1, "case %zu: exit status %d, want 1; stderr: %s", i, st, out);
-        ck_assert_msg(strstr(out, "error: ") && strstr(out, C[i].a) && strstr(out, C[i].b),
-                      "case %zu: message should contain '%s' and '%s', got: %s", i, C[i].a,
-                      C[i].b, out);
-    }
+    dl_check_deaths(C, sizeof C / sizeof C[0]);
 }
 END_TEST
 

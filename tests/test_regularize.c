@@ -443,7 +443,6 @@ END_TEST
 
 // ---- bad input: exit status 1 with a message ----
 
-typedef void (*BadFn)(void);
 
 
 static void dropout_with(float p)
@@ -485,7 +484,7 @@ static void batchnorm_3d(void)
 
 START_TEST(test_bad_input_exits_with_message)
 {
-    static const struct { const char *what; BadFn fn; const char *says[2]; } cases[] = {
+    static const DlDeathCase cases[] = {
         {"dropout p = 1", dropout_p1, {"dropout", "[0, 1)"}},
         {"dropout p < 0", dropout_negative, {"dropout", "-0.1"}},
         {"dropout p = NaN", dropout_nan, {"dropout", "nan"}},
@@ -493,15 +492,7 @@ START_TEST(test_bad_input_exits_with_message)
         {"batchnorm train on one row", batchnorm_one_row_train, {"batchnorm", "at least 2"}},
         {"batchnorm on a 3-d tensor", batchnorm_3d, {"batchnorm", "(2, 4, 1)"}},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        char out[512];
-        int st = dl_run_child(cases[k].fn, out, sizeof out);
-        ck_assert_msg(st == 1, "%s: exit status %d, want 1; stderr: %s", cases[k].what, st, out);
-        for (int s = 0; s < 2; s++)
-            ck_assert_msg(strstr(out, cases[k].says[s]),
-                          "%s: message should mention '%s', got: %s", cases[k].what,
-                          cases[k].says[s], out);
-    }
+    dl_check_deaths(cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 

@@ -112,6 +112,28 @@ static inline int dl_run_child(void (*fn)(void), char *out, size_t len)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* A bad-input case: fn() must exit with status 1 and print an "error: " message that contains
+ * both strings of `says` (the problem and the fix, or the names it must mention). */
+typedef struct DlDeathCase {
+    const char *what;                  // for the failure message: "dropout p = 1"
+    void (*fn)(void);
+    const char *says[2];
+} DlDeathCase;
+
+/* Run every case in its own child process (dl_run_child) and check exit status and message. */
+static inline void dl_check_deaths(const DlDeathCase *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char out[1024];
+        int st = dl_run_child(cases[i].fn, out, sizeof out);
+        ck_assert_msg(st == 1, "%s: exit status %d, want 1; stderr: %s", cases[i].what, st, out);
+        for (int k = 0; k < 2; k++)
+            ck_assert_msg(strstr(out, "error: ") && strstr(out, cases[i].says[k]),
+                          "%s: the message should contain '%s', got: %s", cases[i].what,
+                          cases[i].says[k], out);
+    }
+}
+
 /* main(): run one suite, print Check's summary, exit non-zero on any failure. */
 #define DL_TEST_MAIN(suite_fn) \
     int main(void) { \
