@@ -298,19 +298,6 @@ void adam_update(float *theta, const float *g, float *m, float *v, size_t n, flo
 #define BENCH_LR 1e-3f
 #define BENCH_WD 1e-2f          // AdamW with decoupled decay: the bytes counts above assume it
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 // A reproducible state without an RNG stream (so it can be rebuilt in place): a hash of the
 // index, mapped to [-1, 1). m ~ 0.1·g-sized, v > 0 like a running mean of squares.
 static float hash_unit(uint64_t i, uint64_t salt)
@@ -396,18 +383,17 @@ void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res)
             }
             // Timing: the state keeps evolving (t = 11, 12, ...); the traffic is the same.
             long t = 11;
-            double t0 = seconds();
+            double t0 = bench_seconds();
             im->fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, t++);   // warm-up
-            double warm = seconds() - t0;
+            double warm = bench_seconds() - t0;
             int reps = warm > BENCH_SLOW_RUN ? BENCH_SLOW_REPS : BENCH_REPS;
             double ts[BENCH_REPS];
             for (int rep = 0; rep < reps; rep++) {
-                t0 = seconds();
+                t0 = bench_seconds();
                 im->fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, t++);
-                ts[rep] = seconds() - t0;
+                ts[rep] = bench_seconds() - t0;
             }
-            qsort(ts, (size_t)reps, sizeof ts[0], cmp_double);
-            double sec = ts[reps / 2];
+            double sec = bench_median(ts, reps);
             double gbs = im->bytes_per_param * (double)n / sec / 1e9;   // bytes moved / time
             row->runs[k] = reps;
             row->seconds[k] = sec;

@@ -17,19 +17,6 @@
 #define BENCH_REPS 7       // median of this many timed runs after a warm-up ...
 #define BENCH_V0_REPS 3    // ... and of this many for v0_direct (seconds per run at batch 64)
 
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double max_abs_diff(const float *x, const float *y, size_t n)
 {
     double m = 0;
@@ -78,12 +65,11 @@ static double time_median(const Pass *p, int reps)
     pass_run(p);   // warm-up: page faults, packing buffers, thread pool start
     double t[BENCH_REPS];
     for (int i = 0; i < reps; i++) {
-        double t0 = seconds();
+        double t0 = bench_seconds();
         pass_run(p);
-        t[i] = seconds() - t0;
+        t[i] = bench_seconds() - t0;
     }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_double);
-    return t[reps / 2];
+    return bench_median(t, reps);
 }
 
 void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)

@@ -20,19 +20,6 @@
 #define BENCH_RUNG_BUDGET 1.5  // seconds of timed runs per slow rung
 #define BENCH_VERY_SLOW 1.0    // seconds: above this the warm-up run is the one timing
 
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 // ---- OpenBLAS, found at run time ----
 // cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) with the
 // CBLAS enum values RowMajor = 101, NoTrans = 111 and 32-bit integers (Debian's libopenblas0).
@@ -74,9 +61,9 @@ static void run_once(const Run *r)
 // included: its page faults and buffer set-up are noise next to seconds of compute.
 static double time_median(const Run *r, int *reps)
 {
-    double t0 = seconds();
+    double t0 = bench_seconds();
     run_once(r);   // warm-up: page faults, packing buffers, thread pool start
-    double warm = seconds() - t0;
+    double warm = bench_seconds() - t0;
     if (warm > BENCH_VERY_SLOW) {
         *reps = 1;
         return warm;
@@ -90,13 +77,12 @@ static double time_median(const Run *r, int *reps)
     }
     double t[BENCH_REPS];
     for (int i = 0; i < n; i++) {
-        t0 = seconds();
+        t0 = bench_seconds();
         run_once(r);
-        t[i] = seconds() - t0;
+        t[i] = bench_seconds() - t0;
     }
-    qsort(t, (size_t)n, sizeof t[0], cmp_double);
     *reps = n;
-    return t[n / 2];
+    return bench_median(t, n);
 }
 
 static double max_abs_diff(const float *x, const float *y, size_t n)

@@ -20,11 +20,23 @@
 #define PEAK_X86 0
 #endif
 
-static double seconds(void)
+double bench_seconds(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof t[0], cmp_double);
+    return t[n / 2];
 }
 
 // Run fn(arg_t) on T threads (thread 0 is the caller) and return the wall time in seconds.
@@ -32,13 +44,13 @@ typedef struct PeakArg { long iters; int t, T; double sink; void *ctx; } PeakArg
 static double run_threads(void *(*fn)(void *), PeakArg *args, int T)
 {
     pthread_t tid[64];
-    double t0 = seconds();
+    double t0 = bench_seconds();
     for (int t = 1; t < T; t++)
         if (pthread_create(&tid[t], NULL, fn, &args[t]) != 0)
             dl_die("peak: could not start thread %d of %d; use fewer threads", t + 1, T);
     fn(&args[0]);
     for (int t = 1; t < T; t++) pthread_join(tid[t], NULL);
-    return seconds() - t0;
+    return bench_seconds() - t0;
 }
 
 // ---- peak FLOP/s ----

@@ -29,4 +29,10 @@ double stream_triad_gbs(int threads, int mib);
  * triad's, whose output array is only written. Best of a few passes, in GB/s. */
 double stream_update_gbs(int threads, int mib);
 
+/* The benchmarks' clock and statistic (gemm_bench, adam_bench, conv_bench use them):
+ * seconds from CLOCK_MONOTONIC, and the median of t[0..n) (sorts t in place; n >= 1;
+ * for even n the upper of the two middle values). */
+double bench_seconds(void);
+double bench_median(double *t, int n);
+
 #endif
