@@ -851,15 +851,9 @@ static void bench_call(BenchCase *c)
     else c->impl->matvec(c->a, c->b, c->y, c->M, c->N);
 }
 
-static int cmp_double(const void *p, const void *q)
-{
-    double a = *(const double *)p, b = *(const double *)q;
-    return (a > b) - (a < b);
-}
-
 // Median seconds per call over `runs` (>= 11) timed runs after one warm-up call; a run
 // repeats the call until it lasts >= 1 ms, far above the clock's resolution.
-static double bench_median(BenchCase *c, int runs)
+static double bench_case_seconds(BenchCase *c, int runs)
 {
     bench_call(c);
     int reps = 1;
@@ -873,8 +867,7 @@ static double bench_median(BenchCase *c, int runs)
         for (int rep = 0; rep < reps; rep++) bench_call(c);
         t[k] = (now_seconds() - t0) / reps;
     }
-    qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-    return t[runs / 2];
+    return bench_median(t, runs);
 }
 
 static float *random_floats(size_t n, Rng *r)
@@ -916,7 +909,7 @@ static double bench_problem(Metrics *m, const char *key, const char *label, size
         const VecImpl *im = &VEC_IMPLS[v];
         if (!im->available()) continue;
         BenchCase c = {im, a, b, y, n, M, N, 0.0f};
-        double t = bench_median(&c, runs);
+        double t = bench_case_seconds(&c, runs);
         if (is_dot) y[0] = c.result;
         if (v == 0) {
             t_naive = t;
