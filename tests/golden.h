@@ -1,4 +1,4 @@
-/* tests/golden.h — the golden --quick run of a chapter program.
+/* tests/golden.h — the golden --quick run of a chapter program, and its missing-data exit.
  *
  * Runs `<bin> --quick --seed 42 --data data --out <tmp>`, then compares every key of the
  * reference file tests/fixtures/golden_<tag>_<data>.tsv (<data> = mnist, or fashion-mnist when
@@ -53,6 +53,19 @@ static inline void dl_check_golden_run(const char *bin, const char *tag, const G
     fclose(f);
     ck_assert_int_ge(checked, min_keys);
     dl_rm_rf(dir);
+}
+
+/* The chapter program run with an empty --data folder must fail (non-zero exit) with a message
+ * that names the command that gets the data, "make data". */
+static inline void dl_check_missing_data(const char *bin)
+{
+    char dir[64], cmd[512], out[8192];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "%s --quick --data %s --out %s/out", bin, dir, dir);
+    int status = dl_run(cmd, out, sizeof out);
+    dl_rm_rf(dir);
+    ck_assert_msg(status != 0, "exit status 0 with an empty --data directory:\n%s", out);
+    ck_assert_msg(strstr(out, "make data"), "the message should name 'make data':\n%s", out);
 }
 
 #endif

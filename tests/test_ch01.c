@@ -276,14 +276,7 @@ END_TEST
 
 START_TEST(test_missing_data_fails_naming_make_data)
 {
-    char dir[64], cmd[512], out[4096];
-    dl_tmpdir(dir, sizeof dir);
-    snprintf(cmd, sizeof cmd, "%s --quick --data %s --out %s/out", CHAPTER_BIN, dir, dir);
-    int status = dl_run(cmd, out, sizeof out);
-    dl_rm_rf(dir);
-    ck_assert_msg(status != 0, "exit status 0 with an empty --data directory");
-    ck_assert_msg(strstr(out, "make data"), "message does not say how to get the data:\n%s",
-                  out);
+    dl_check_missing_data(CHAPTER_BIN);
 }
 END_TEST
 

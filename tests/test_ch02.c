@@ -265,13 +265,7 @@ END_TEST
 
 START_TEST(test_missing_data_says_make_data)
 {
-    char dir[64], cmd[512], out[8192];
-    dl_tmpdir(dir, sizeof dir);
-    snprintf(cmd, sizeof cmd, "%s --quick --out %s/out --data %s", dl_chapter_bin("02_backprop"), dir, dir);
-    int status = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(status != 0, "an empty --data folder should fail, got exit 0:\n%s", out);
-    ck_assert_msg(strstr(out, "make data"), "the message should name 'make data':\n%s", out);
-    dl_rm_rf(dir);
+    dl_check_missing_data(dl_chapter_bin("02_backprop"));
 }
 END_TEST
 
