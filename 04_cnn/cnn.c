@@ -295,15 +295,18 @@ typedef struct DigitCNN {
 #define FLAT_DIM (64 * 7 * 7)
 
 /* The conv blocks: x (B, 1, 28, 28) → (B, 3136). maps, if not NULL, receives the two
- * post-ReLU feature maps, (B, 32, 28, 28) and (B, 64, 14, 14). */
+ * post-ReLU feature maps, (B, 32, 28, 28) and (B, 64, 14, 14). Each block is
+ * Conv → BN → ReLU → MaxPool → Dropout; BN and ReLU run as one fused op
+ * (batchnorm2d_relu_forward: the same numbers as op_relu(batchnorm2d_forward(…)), one pass
+ * over memory fewer — README § Making it fast). */
 Tensor *digitcnn_features(Tape *tp, DigitCNN *m, Tensor *x, bool train, Rng *rng, Tensor **maps)
 {
     Tensor *h = conv2d_forward(tp, &m->c1, x);
-    h = op_relu(tp, batchnorm2d_forward(tp, &m->bn1, h, train));
+    h = batchnorm2d_relu_forward(tp, &m->bn1, h, train);
     if (maps) maps[0] = h;
     h = op_dropout(tp, op_maxpool2d(tp, h, 2, 2), m->p_conv, rng, train);
     h = conv2d_forward(tp, &m->c2, h);
-    h = op_relu(tp, batchnorm2d_forward(tp, &m->bn2, h, train));
+    h = batchnorm2d_relu_forward(tp, &m->bn2, h, train);
     if (maps) maps[1] = h;
     h = op_dropout(tp, op_maxpool2d(tp, h, 2, 2), m->p_conv, rng, train);
     return op_flatten(tp, h);

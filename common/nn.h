@@ -79,5 +79,8 @@ Tensor *conv2d_forward(Tape *tp, const Conv2d *c, Tensor *x);
 /* BatchNorm2d (PyTorch semantics, as batchnorm_forward, statistics per channel over N·H·W):
  * bn from batchnorm_init(bn, params, C, list); x (N, C, H, W). */
 Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train);
+/* ReLU(batchnorm2d_forward(…)) fused into one op (op_batchnorm2d_relu): the same numbers and
+ * the same running-statistics update, about half the memory traffic. */
+Tensor *batchnorm2d_relu_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train);
 
 #endif

@@ -56,7 +56,7 @@ Tensor *conv2d_forward(Tape *tp, const Conv2d *c, Tensor *x)
     return op_conv2d(tp, x, c->w, c->b, c->stride, c->pad);
 }
 
-Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
+static Tensor *batchnorm2d_layer(Tape *tp, BatchNorm *bn, Tensor *x, bool train, bool relu)
 {
     char sx[64];
     DL_CHECK(x->ndim == 4 && x->shape[1] == bn->features,
@@ -64,10 +64,12 @@ Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
              tensor_shape_str(x, sx, sizeof sx), bn->features, bn->features);
     const int C = bn->features;
     if (!train)
-        return op_batchnorm2d(tp, x, bn->gamma, bn->beta, bn->running_mean, bn->running_var,
-                              bn->eps, false);
+        return (relu ? op_batchnorm2d_relu : op_batchnorm2d)(tp, x, bn->gamma, bn->beta,
+                                                             bn->running_mean, bn->running_var,
+                                                             bn->eps, false);
     float *mean = arena_alloc(tp->arena, 2 * (size_t)C * sizeof(float)), *var = mean + C;
-    Tensor *y = op_batchnorm2d(tp, x, bn->gamma, bn->beta, mean, var, bn->eps, true);
+    Tensor *y = (relu ? op_batchnorm2d_relu : op_batchnorm2d)(tp, x, bn->gamma, bn->beta, mean,
+                                                              var, bn->eps, true);
     // As batchnorm_forward: r ← (1 − momentum)·r + momentum·batch, the variance unbiased over
     // the M = N·H·W values of each channel (torch's BatchNorm2d).
     const double M = (double)x->size / C;
@@ -77,4 +79,14 @@ Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
         bn->running_var[j] = (1.0f - m) * bn->running_var[j] + m * var[j] * unbias;
     }
     return y;
+}
+
+Tensor *batchnorm2d_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
+{
+    return batchnorm2d_layer(tp, bn, x, train, false);
+}
+
+Tensor *batchnorm2d_relu_forward(Tape *tp, BatchNorm *bn, Tensor *x, bool train)
+{
+    return batchnorm2d_layer(tp, bn, x, train, true);
 }

@@ -101,6 +101,11 @@ Tensor *op_global_avgpool(Tape *tp, Tensor *x);
  * contract as op_batchnorm; train needs N·H·W >= 2). */
 Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
                        float eps, bool train);
+/* ReLU(BatchNorm2d(x)) in one pass over memory instead of two, forward and backward — the
+ * first fusion rung of chapter 4's "Making it fast". The same numbers as op_relu(op_batchnorm2d
+ * (…)) bit for bit (tests/test_cnn_ops.c checks it), one node, one output tensor. */
+Tensor *op_batchnorm2d_relu(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean,
+                            float *var, float eps, bool train);
 /* A view of x with another shape of the same size (no copy: data and grad are shared, so the
  * view's consumers add straight into x->grad). No tape node is recorded; the view gets a grad
  * only when the tape is recording and x requires grad (as tape_output). Dies on a size mismatch.

@@ -418,11 +418,13 @@ typedef struct Bn2dTask {
     const float *x, *gamma, *beta;
     float *y;             // forward output
     const float *dy;      // backward
+    float *dy_mut;        // the same buffer, for the fused ReLU's in-place mask
     float *dx, *dgamma, *dbeta;
     float *mean, *var;    // (C): written (train) or read (eval)
     float *inv_std;       // (C): 1/sqrt(var + eps)
     float eps;
     bool train;
+    bool relu;            // op_batchnorm2d_relu: y = max(0, BN(x)), and backward masks dy by y > 0
 } Bn2dTask;
 
 // One channel: statistics (train), then y = γ·x̂ + β with x̂ = (x − mean)·inv_std.
@@ -448,7 +450,13 @@ static void bn2d_forward_channel(void *ctx, int c)
     for (int n = 0; n < t->N; n++) {
         const float *restrict x = xc + n * stride;
         float *restrict y = t->y + (size_t)c * HW + n * stride;
-        for (size_t j = 0; j < HW; j++) y[j] = g * ((x[j] - m) * inv) + b;
+        if (t->relu)   // the same expression as op_relu's, so the numbers are identical
+            for (size_t j = 0; j < HW; j++) {
+                float v = g * ((x[j] - m) * inv) + b;
+                y[j] = v > 0.0f ? v : 0.0f;
+            }
+        else
+            for (size_t j = 0; j < HW; j++) y[j] = g * ((x[j] - m) * inv) + b;
     }
 }
 
@@ -461,6 +469,14 @@ static void bn2d_backward_channel(void *ctx, int c)
     Bn2dTask *t = ctx;
     const size_t HW = t->HW, stride = (size_t)t->C * HW, off = (size_t)c * HW;
     const float m = t->mean[c], inv = t->inv_std[c];
+    if (t->relu)
+        // The fused ReLU first: dL/d(BN output) = dy where y > 0, else 0 (op_relu's rule),
+        // written over dy itself — this node is the only reader of its output's gradient.
+        for (int n = 0; n < t->N; n++) {
+            const float *restrict y = t->y + off + n * stride;
+            float *restrict dy = t->dy_mut + off + n * stride;
+            for (size_t j = 0; j < HW; j++) dy[j] = y[j] > 0.0f ? dy[j] : 0.0f;
+        }
     Lanes sdy = {{0}}, sdyx = {{0}};
     for (int n = 0; n < t->N; n++) {
         const float *x = t->x + off + n * stride, *dy = t->dy + off + n * stride;
@@ -497,15 +513,15 @@ static void bn2d_backward_channel(void *ctx, int c)
 static void batchnorm2d_backward(Node *n)
 {
     Bn2dTask t = *(Bn2dTask *)n->saved;
-    t.dy = n->out->grad;
+    t.dy = t.dy_mut = n->out->grad;
     t.dx = n->in[0]->grad;
     t.dgamma = n->in[1]->grad;
     t.dbeta = n->in[2]->grad;
     run_tasks(t.C, bn2d_backward_channel, &t, n->in[0]->size);
 }
 
-Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
-                       float eps, bool train)
+static Tensor *batchnorm2d_op(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean,
+                              float *var, float eps, bool train, bool relu)
 {
     char sx[64], sg[64], sb[64];
     require_4d("batchnorm2d", "input x", x);
@@ -530,7 +546,8 @@ Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *
     Tensor *y = tape_output(tp, 4, x->shape, in, 3);
     Bn2dTask *t = arena_alloc(tp->arena, sizeof *t);
     *t = (Bn2dTask){.N = N, .C = C, .HW = HW, .x = x->data, .gamma = gamma->data,
-                    .beta = beta->data, .y = y->data, .eps = eps, .train = train};
+                    .beta = beta->data, .y = y->data, .eps = eps, .train = train,
+                    .relu = relu};
     // Backward needs the statistics of this call: keep copies (the caller's buffers may be the
     // running statistics, which the next train step changes).
     t->mean = arena_alloc(tp->arena, 3 * (size_t)C * sizeof(float));
@@ -545,9 +562,22 @@ Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *
         memcpy(mean, t->mean, (size_t)C * sizeof(float));
         memcpy(var, t->var, (size_t)C * sizeof(float));
     }
-    Node *n = tape_record(tp, "batchnorm2d", batchnorm2d_backward, y, in, 3);
+    Node *n = tape_record(tp, relu ? "batchnorm2d_relu" : "batchnorm2d", batchnorm2d_backward, y,
+                          in, 3);
     if (n) n->saved = t;
     return y;
+}
+
+Tensor *op_batchnorm2d(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
+                       float eps, bool train)
+{
+    return batchnorm2d_op(tp, x, gamma, beta, mean, var, eps, train, false);
+}
+
+Tensor *op_batchnorm2d_relu(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean,
+                            float *var, float eps, bool train)
+{
+    return batchnorm2d_op(tp, x, gamma, beta, mean, var, eps, train, true);
 }
 
 // ---- views ----

@@ -596,6 +596,69 @@ START_TEST(test_cnn_ops_independent_of_thread_count)
 }
 END_TEST
 
+// The fused op_batchnorm2d_relu must give the unfused op_relu(op_batchnorm2d(…)) bit for bit:
+// output, dx, dγ, dβ and the running statistics, in train and in eval mode. 4x5x6x7 inputs
+// in [-2, 2) with γ, β random, so about half the BN outputs are clipped by the ReLU.
+static void bn_relu_path(bool fused, bool train, float *out[6], size_t n[6])
+{
+    Arena params, step;
+    arena_init(&params, "params");
+    arena_init(&step, "step");
+    Tape tp;
+    tape_init(&tp, &step);
+    Rng r;
+    rng_seed(&r, 53);
+    BatchNorm bn;
+    batchnorm_init(&bn, &params, 5, NULL);
+    tensor_fill_uniform(bn.gamma, &r, 0.5f, 1.5f);
+    tensor_fill_uniform(bn.beta, &r, -0.5f, 0.5f);
+    for (int c = 0; c < 5; c++) {
+        bn.running_mean[c] = 0.1f * (float)c;
+        bn.running_var[c] = 0.5f + 0.2f * (float)c;
+    }
+    Tensor *x = rand_param(&params, &r, 4, (int[]){4, 5, 6, 7}, -2.0f, 2.0f);
+    Tensor *y = fused ? batchnorm2d_relu_forward(&tp, &bn, x, train)
+                      : op_relu(&tp, batchnorm2d_forward(&tp, &bn, x, train));
+    Tensor *pw = tensor_new(&step, y->ndim, y->shape);
+    tensor_fill_uniform(pw, &r, -1.0f, 1.0f);
+    tape_backward(&tp, project(&tp, y, pw));
+    const float *src[6] = {y->data, x->grad, bn.gamma->grad, bn.beta->grad, bn.running_mean,
+                           bn.running_var};
+    size_t sz[6] = {y->size, x->size, 5, 5, 5, 5};
+    for (int i = 0; i < 6; i++) {
+        n[i] = sz[i];
+        out[i] = malloc(sz[i] * sizeof(float));
+        memcpy(out[i], src[i], sz[i] * sizeof(float));
+    }
+    arena_free(&step);
+    arena_free(&params);
+}
+
+START_TEST(test_batchnorm2d_relu_fused_equals_unfused)
+{
+    static const char *names[6] = {"y", "dx", "dgamma", "dbeta", "running_mean", "running_var"};
+    for (int train = 0; train <= 1; train++) {
+        float *a[6], *b[6];
+        size_t na[6], nb[6];
+        bn_relu_path(false, train, a, na);
+        bn_relu_path(true, train, b, nb);
+        int clipped = 0;
+        for (size_t j = 0; j < na[0]; j++) clipped += a[0][j] == 0.0f;
+        ck_assert_msg(clipped > (int)na[0] / 5 && clipped < (int)na[0] * 4 / 5,
+                      "%d of %zu outputs clipped: the test should exercise both sides", clipped,
+                      na[0]);
+        for (int i = 0; i < 6; i++) {
+            ck_assert_uint_eq(na[i], nb[i]);
+            ck_assert_msg(memcmp(a[i], b[i], na[i] * sizeof(float)) == 0,
+                          "%s mode: fused %s differs from op_relu(op_batchnorm2d)",
+                          train ? "train" : "eval", names[i]);
+            free(a[i]);
+            free(b[i]);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_views_share_data_and_record_nothing)
 {
     Arena step;
@@ -862,6 +925,7 @@ static Suite *cnn_ops_suite(void)
     tcase_set_timeout(p, 120);
     tcase_add_test(p, test_conv2d_same_result_under_every_rung);
     tcase_add_test(p, test_cnn_ops_independent_of_thread_count);
+    tcase_add_test(p, test_batchnorm2d_relu_fused_equals_unfused);
     tcase_add_test(p, test_views_share_data_and_record_nothing);
     tcase_add_test(p, test_conv2d_backward_only_where_grads_exist);
     tcase_add_test(p, test_maxpool_ties_route_to_first_maximum);
