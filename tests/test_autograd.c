@@ -9,6 +9,7 @@
  * gives rel ~ 0.1 … 1.
  */
 #include "testutil.h"
+#include "gradcheck_util.h"
 #include "fixture.h"
 
 #include <unistd.h>
@@ -20,8 +21,6 @@
 #include "ops.h"
 #include "optim.h"
 
-#define GC_H 1e-2f
-#define GC_TOL 2e-3
 
 typedef enum { UNARY, BINARY } Arity;
 
@@ -32,12 +31,6 @@ typedef struct OpCase {
     Tensor *(*binary)(Tape *, Tensor *, Tensor *);
     Tensor *w;              // projection weights, shape of the op's output
 } OpCase;
-
-static Tensor *project(Tape *tp, Tensor *y, Tensor *w)
-{
-    if (y->size == 1) return y;   // a loss already
-    return op_sum(tp, op_mul(tp, y, w));
-}
 
 static Tensor *op_case_fn(Tape *tp, Tensor **in, int n_in, void *ctx)
 {

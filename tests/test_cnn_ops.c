@@ -13,6 +13,7 @@
  * message naming the problem (checked in a child process).
  */
 #include "testutil.h"
+#include "gradcheck_util.h"
 #include "fixture.h"
 
 #include "autograd.h"
@@ -23,23 +24,8 @@
 #include "optim.h"
 #include "threads.h"
 
-#define GC_H 1e-2f
-#define GC_TOL 2e-3
 
 // ---- helpers ----
-
-static Tensor *project(Tape *tp, Tensor *y, Tensor *w)
-{
-    return op_sum(tp, op_mul(tp, y, w));
-}
-
-static void assert_gradcheck(const char *what, GradcheckResult g)
-{
-    ck_assert_msg(g.rel_error < GC_TOL,
-                  "%s: gradient check failed: rel error %.3g >= %.1g; worst at input %d [%d]: "
-                  "autograd %.6g vs finite difference %.6g", what, g.rel_error, GC_TOL,
-                  g.worst_input, g.worst_index, g.worst_analytic, g.worst_numeric);
-}
 
 static Tensor *rand_param(Arena *a, Rng *r, int ndim, const int *shape, float lo, float hi)
 {

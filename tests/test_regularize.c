@@ -10,6 +10,7 @@
  * deviations computed from the binomial model (a false alarm has probability ~ 6e-7).
  */
 #include "testutil.h"
+#include "gradcheck_util.h"
 #include "fixture.h"
 
 #include <unistd.h>
@@ -19,8 +20,6 @@
 #include "nn.h"
 #include "ops.h"
 
-#define GC_H 1e-2f
-#define GC_TOL 2e-3
 
 // ---- helpers ----
 
@@ -33,19 +32,6 @@ static Tensor *rand_input(Arena *a, Rng *r, int B, int K)
         t->data[i] = rng_uniform(r) < 0.5f ? m : -m;
     }
     return t;
-}
-
-static Tensor *project(Tape *tp, Tensor *y, Tensor *w)
-{
-    return op_sum(tp, op_mul(tp, y, w));
-}
-
-static void assert_gradcheck(const char *what, GradcheckResult g)
-{
-    ck_assert_msg(g.rel_error < GC_TOL,
-                  "%s: gradient check failed: rel error %.3g >= %.1g; worst at input %d [%d]: "
-                  "autograd %.6g vs finite difference %.6g", what, g.rel_error, GC_TOL,
-                  g.worst_input, g.worst_index, g.worst_analytic, g.worst_numeric);
 }
 
 // ---- gradient checks ----
