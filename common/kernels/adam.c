@@ -376,11 +376,7 @@ void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res)
             const AdamImpl *im = &ADAM_IMPLS[k];
             bench_fill(th, g, m, v, n);
             im->fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, 10);
-            double err = 0.0;
-            for (size_t i = 0; i < n; i++) {
-                double d = fabs((double)th[i] - (double)ref[i]);
-                if (!(d <= err)) err = d;   // also catches NaN
-            }
+            double err = bench_max_abs_diff(th, ref, n);
             // Timing: the state keeps evolving (t = 11, 12, ...); the traffic is the same.
             long t = 11;
             double t0 = bench_seconds();

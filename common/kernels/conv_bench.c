@@ -17,16 +17,6 @@
 #define BENCH_REPS 7       // median of this many timed runs after a warm-up ...
 #define BENCH_V0_REPS 3    // ... and of this many for v0_direct (seconds per run at batch 64)
 
-static double max_abs_diff(const float *x, const float *y, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)x[i] - (double)y[i]);
-        if (!(d <= m)) m = d;   // also catches NaN
-    }
-    return m;
-}
-
 static float *alloc_floats(size_t n)
 {
     float *p = malloc((n ? n : 1) * sizeof *p);
@@ -158,7 +148,7 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
                 double peak = thr == 1 ? r.peak1_gflops : r.peak_gflops;
                 L->ms[k][p] = sec * 1e3;
                 L->gflops[k][p] = gf;
-                L->max_err[k][p] = k == 0 ? 0.0 : max_abs_diff(got[p], ref[p], out_n[p]);
+                L->max_err[k][p] = k == 0 ? 0.0 : bench_max_abs_diff(got[p], ref[p], out_n[p]);
                 fprintf(out, "  %-16s %-20s %3d %4d %9.3f %9.2f %6.1f%% %8.1fx  %.1e\n",
                         p == 0 || k == 0 ? pass_name[p] : "", impl->name, thr, reps, sec * 1e3,
                         gf, 100.0 * gf / peak, v0_sec / sec, L->max_err[k][p]);

@@ -85,16 +85,6 @@ static double time_median(const Run *r, int *reps)
     return bench_median(t, n);
 }
 
-static double max_abs_diff(const float *x, const float *y, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)x[i] - (double)y[i]);
-        if (!(d <= m)) m = d;   // also catches NaN
-    }
-    return m;
-}
-
 static void print_row(FILE *out, FILE *tsv, int n, const char *name, int reps, double sec,
                       double peak, double v0_sec, double err)
 {
@@ -168,7 +158,7 @@ void gemm_bench(int threads, bool quick, FILE *out, FILE *tsv, GemmBenchResult *
             bool threaded = strcmp(g->name, "v4_threads") == 0;
             z->ms[k] = sec * 1e3;
             z->gflops[k] = 2.0 * n * n * n / sec / 1e9;
-            z->max_err[k] = k == 0 ? 0.0 : max_abs_diff(c, c0, nn);
+            z->max_err[k] = k == 0 ? 0.0 : bench_max_abs_diff(c, c0, nn);
             if (z->gflops[k] > z->gflops[z->best]) z->best = k;
             print_row(out, tsv, n, g->name, reps, sec, threaded ? r.peak_gflops : r.peak1_gflops,
                       v0_sec, z->max_err[k]);
@@ -180,7 +170,7 @@ void gemm_bench(int threads, bool quick, FILE *out, FILE *tsv, GemmBenchResult *
             z->openblas_gflops = 2.0 * n * n * n / sec / 1e9;
             z->ratio = z->gflops[z->best] / z->openblas_gflops;
             print_row(out, tsv, n, "OpenBLAS", reps, sec, r.peak_gflops, v0_sec,
-                      max_abs_diff(c, c0, nn));
+                      bench_max_abs_diff(c, c0, nn));
             fprintf(out, "  fastest rung %s / OpenBLAS (%d thread%s) = %.2f\n",
                     GEMM_IMPLS[z->best].name, threads, threads == 1 ? "" : "s", z->ratio);
             // OpenBLAS's idle workers spin for ~0.1 s: let them go to sleep before the next

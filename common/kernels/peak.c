@@ -9,6 +9,7 @@
 #include "error.h"
 
 #include <pthread.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +38,17 @@ double bench_median(double *t, int n)
 {
     qsort(t, (size_t)n, sizeof t[0], cmp_double);
     return t[n / 2];
+}
+
+double bench_max_abs_diff(const float *x, const float *y, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)x[i] - (double)y[i]);
+        if (isnan(d)) return d;
+        if (d > m) m = d;
+    }
+    return m;
 }
 
 // Run fn(arg_t) on T threads (thread 0 is the caller) and return the wall time in seconds.

@@ -12,6 +12,8 @@
 #ifndef DL_PEAK_H
 #define DL_PEAK_H
 
+#include <stddef.h>
+
 /* Peak single-precision GFLOP/s on `threads` threads (>= 1), measured for ~0.2 s. */
 double peak_gflops(int threads);
 
@@ -29,10 +31,14 @@ double stream_triad_gbs(int threads, int mib);
  * triad's, whose output array is only written. Best of a few passes, in GB/s. */
 double stream_update_gbs(int threads, int mib);
 
-/* The benchmarks' clock and statistic (gemm_bench, adam_bench, conv_bench use them):
+/* The benchmarks' clock and statistics (gemm_bench, adam_bench, conv_bench use them):
  * seconds from CLOCK_MONOTONIC, and the median of t[0..n) (sorts t in place; n >= 1;
  * for even n the upper of the two middle values). */
 double bench_seconds(void);
 double bench_median(double *t, int n);
+
+/* max |x[i] − y[i]| over i in [0, n), in double, or NaN as soon as a difference is NaN (a
+ * rung that produced NaN must not show a small error). The benchmarks' max|err| column. */
+double bench_max_abs_diff(const float *x, const float *y, size_t n);
 
 #endif
