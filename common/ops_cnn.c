@@ -417,8 +417,7 @@ typedef struct Bn2dTask {
     size_t HW;
     const float *x, *gamma, *beta;
     float *y;             // forward output
-    const float *dy;      // backward
-    float *dy_mut;        // the same buffer, for the fused ReLU's in-place mask
+    float *dy;            // backward: dL/dy (the fused ReLU masks it in place)
     float *dx, *dgamma, *dbeta;
     float *mean, *var;    // (C): written (train) or read (eval)
     float *inv_std;       // (C): 1/sqrt(var + eps)
@@ -474,7 +473,7 @@ static void bn2d_backward_channel(void *ctx, int c)
         // written over dy itself — this node is the only reader of its output's gradient.
         for (int n = 0; n < t->N; n++) {
             const float *restrict y = t->y + off + n * stride;
-            float *restrict dy = t->dy_mut + off + n * stride;
+            float *restrict dy = t->dy + off + n * stride;
             for (size_t j = 0; j < HW; j++) dy[j] = y[j] > 0.0f ? dy[j] : 0.0f;
         }
     Lanes sdy = {{0}}, sdyx = {{0}};
@@ -513,7 +512,7 @@ static void bn2d_backward_channel(void *ctx, int c)
 static void batchnorm2d_backward(Node *n)
 {
     Bn2dTask t = *(Bn2dTask *)n->saved;
-    t.dy = t.dy_mut = n->out->grad;
+    t.dy = n->out->grad;
     t.dx = n->in[0]->grad;
     t.dgamma = n->in[1]->grad;
     t.dbeta = n->in[2]->grad;
