@@ -219,10 +219,12 @@ START_TEST(test_augment_deterministic_from_seed)
 }
 END_TEST
 
-// Small transforms of centred digits keep their ink: a digit sits in the central 20x20 of its
-// 28x28 image, so a 2-px shift and a 10° turn lose nothing off the edge; what changes is
-// bilinear resampling of 1–2-px strokes, measured at <= 3.1 % for the first 256 training
-// digits (seed 3) and 0.6 % on average. Limits 5 % and 1.5 %.
+// Small transforms of centred images keep their ink: with everything outside the central
+// 20x20 cleared first (MNIST digits sit there anyway; Fashion-MNIST garments, which make data
+// falls back to, fill the frame), a 2-px shift and a 10° turn lose nothing off the edge; what
+// changes is bilinear resampling, measured for the first 256 training images (seed 3) at
+// worst 0.09 % (MNIST) and 0.03 % (Fashion-MNIST), mean 0.01 %. Limits 1 % and 0.2 %: a
+// transform that scales, or drops a border row, moves several percent.
 START_TEST(test_augment_keeps_mass_of_mnist_digits)
 {
     Dataset d;
@@ -234,6 +236,12 @@ START_TEST(test_augment_keeps_mass_of_mnist_digits)
     ck_assert_ptr_nonnull(y);
     Rng r;
     rng_seed(&r, 3);
+    for (int k = 0; k < N; k++)   // clear the 4-px frame
+        for (int p = 0; p < hw; p++) {
+            int row = p / d.cols, col = p % d.cols;
+            if (row < 4 || row >= d.rows - 4 || col < 4 || col >= d.cols - 4)
+                d.x[(size_t)k * hw + p] = 0.0f;
+        }
     augment_shift_rotate(d.x, y, N, d.rows, d.cols, 2, 10, &r);
     double worst = 0, mean = 0;
     for (int k = 0; k < N; k++) {
@@ -246,8 +254,8 @@ START_TEST(test_augment_keeps_mass_of_mnist_digits)
         mean += e / N;
         if (e > worst) worst = e;
     }
-    ck_assert_msg(worst < 0.05 && mean < 0.015, "relative change of ink: worst %.4f, mean %.4f",
-                  worst, mean);
+    ck_assert_msg(worst < 0.01 && mean < 0.002, "%s: relative change of ink: worst %.4f, "
+                  "mean %.4f", d.name, worst, mean);
     for (int p = 0; p < N * hw; p++)   // interpolation stays within the pixel range
         ck_assert(y[p] >= 0.0f && y[p] <= 1.0f);
     free(y);
