@@ -44,13 +44,13 @@ else
   BINDIR := .
 endif
 
-CFLAGS   := $(CSTD) $(WARN) $(OPT) -pthread -Icommon -Icommon/kernels $(EXTRA_CFLAGS)
+CFLAGS   := $(CSTD) $(WARN) $(OPT) -pthread -Icommon $(EXTRA_CFLAGS)
 comma    := ,
 LDLIBS   := -lm -pthread $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 
-COMMON_SRC := $(wildcard common/*.c common/kernels/*.c)
+COMMON_SRC := $(wildcard common/*/*.c)
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))
-COMMON_HDR := $(wildcard common/*.h common/kernels/*.h)
+COMMON_HDR := $(wildcard common/*/*.h)
 LIB        := $(BUILD)/libdl.a
 
 # Finished chapters: folder, program source, and the `make chapterN` alias.
@@ -88,7 +88,7 @@ $(BUILD)/%.o: %.c $(COMMON_HDR)
 $(BUILD)/common/kernels/%.o: CFLAGS += -O3
 # The ops' element-wise loops likewise (ReLU, pooling, BatchNorm2d, …): gcc vectorizes them
 # only at -O3. -O3 never reorders a floating-point sum, so results stay bit-identical.
-$(BUILD)/common/ops.o $(BUILD)/common/ops_cnn.o: CFLAGS += -O3
+$(BUILD)/common/ops/%.o: CFLAGS += -O3
 
 $(LIB): $(COMMON_OBJ)
 	@rm -f $@

@@ -2,7 +2,7 @@
  * on MNIST, and why a deep network needs non-linearities.
  * Build: make chapter1        Run: ./01_perceptron/run --quick        Bench: ./01_perceptron/run --bench
  * Without make, from the repository root:
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -pthread -Icommon -Icommon/kernels 01_perceptron/perceptron.c common/[a-z]*.c common/kernels/[a-z]*.c -lm -o 01_perceptron/run
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -pthread -Icommon 01_perceptron/perceptron.c $(find common -name '*.c') -lm -o 01_perceptron/run
  * Kernels (regions dot, matvec): v0 naive | v1 4 scalar accumulators | v2 AVX2/FMA | v3 threads
  * Shapes: examples x (n, D) row-major, labels y (n); perceptron w (D) and b;
  *         Linear w (D, K) and b (K); logits (B, K).
@@ -21,17 +21,32 @@
 #include <immintrin.h>
 #endif
 
-#include "autograd.h"
-#include "data.h"
-#include "error.h"
-#include "gemm.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
-#include "peak.h"
-#include "report.h"
-#include "tensor.h"
-#include "threads.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "bench/peak.h"
+#include "bench/timing.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/synthetic.h"
+#include "kernels/gemm.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
+#include "ops/reduce.h"
+#include "optim/optimizer.h"
+#include "report/cli.h"
+#include "report/metrics.h"
+#include "report/plot.h"
+#include "report/progress.h"
 
 // What every section needs: the flags, the metrics, two arenas and the tape.
 typedef struct Run {

@@ -1,7 +1,7 @@
 /* 02_backprop/backprop.c — backpropagation: the chain rule by hand, a scalar autograd, the
  * tensor autograd checked against finite differences, and an MLP that learns MNIST.
  * Build: make chapter2      Run: ./02_backprop/run --quick      Bench: ./02_backprop/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon -Icommon/kernels 02_backprop/backprop.c common/[a-z]*.c common/kernels/[a-z]*.c -lm -pthread -o 02_backprop/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 02_backprop/backprop.c $(find common -name '*.c') -lm -pthread -o 02_backprop/run
  * Sections (lecture order): 1 hand_example, 2 scalar_autograd + cross_check,
  *   3 gradcheck_ops, 4 mlp + train + evaluate, 5 gemm_ladder (naive vs fast kernel).
  * Shapes: images x (B, 784), logits (B, 10); Linear w (in, out), b (out); batches are rows.
@@ -12,20 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "autograd.h"
-#include "data.h"
-#include "error.h"
-#include "gemm.h"
-#include "gemm_bench.h"
-#include "gradcheck.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
-#include "report.h"
-#include "rng.h"
-#include "tensor.h"
-#include "threads.h"
+#include "autograd/gradcheck.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "bench/gemm_bench.h"
+#include "bench/peak.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "kernels/gemm.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
+#include "ops/reduce.h"
+#include "optim/optimizer.h"
+#include "report/cli.h"
+#include "report/metrics.h"
+#include "report/plot.h"
+#include "report/progress.h"
 
 // region: hand_example
 // The lecture's network has one hidden unit and two weights:

@@ -1,7 +1,7 @@
 /* 03_optimizers/optimizers.c — from SGD to AdamW: optimizer paths, the learning rate, batch
  * size, seven optimizers on MNIST, initialisation, regularisation and training diagnostics.
  * Build: make chapter3    Run: ./03_optimizers/run --quick    Bench: ./03_optimizers/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon -Icommon/kernels 03_optimizers/optimizers.c common/[a-z]*.c common/kernels/[a-z]*.c -lm -pthread -o 03_optimizers/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 03_optimizers/optimizers.c $(find common -name '*.c') -lm -pthread -o 03_optimizers/run
  * Sections (lecture order): 1 test_functions + paths + momentum_conventions, 2 lr_sweep,
  *   3 batch_size, 4 optimizer_race, 5 init_study, 6 regularisation + diagnostics,
  *   7 imbalanced; bench: the Adam kernel ladder (common/kernels/adam.c).
@@ -16,18 +16,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "adam.h"
-#include "arena.h"
-#include "autograd.h"
-#include "data.h"
-#include "error.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
-#include "report.h"
-#include "rng.h"
-#include "tensor.h"
-#include "threads.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "bench/adam_bench.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "kernels/adam.h"
+#include "nn/batchnorm.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/loss.h"
+#include "ops/regularize.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "report/cli.h"
+#include "report/metrics.h"
+#include "report/plot.h"
 
 // region: test_functions
 // Three 2-D losses that show what an optimizer does with curvature:
@@ -447,16 +461,6 @@ typedef struct RunLog {
     int step_cap;
 } RunLog;
 
-// Copy every parameter into buf (save) or back from it (restore); buf holds params_count.
-static void params_snapshot(Params *p, float *buf, bool save)
-{
-    for (int i = 0; i < p->n; buf += p->items[i]->size, i++) {
-        size_t bytes = p->items[i]->size * sizeof(float);
-        if (save) memcpy(buf, p->items[i]->data, bytes);
-        else memcpy(p->items[i]->data, buf, bytes);
-    }
-}
-
 /* Train n on tr with cfg, evaluating on tr_eval (the training set, or a slice of it) and val
  * after every epoch. Per step: zero grads, forward, loss (+ penalties), backward, optimizer,
  * tape_reset: the step arena is rewound, so the loop itself never calls malloc. */
@@ -472,8 +476,7 @@ void train_run(Net *n, Params *params, Arena *state, Tape *tp, const Dataset *tr
     batcher_init(&bt, tr, cfg->batch, true, rng);
     float *xbuf = malloc((size_t)cfg->batch * tr->dim * sizeof(float));   // (batch, dim)
     int *ybuf = malloc((size_t)cfg->batch * sizeof(int));
-    size_t n_params = params_count(params);
-    float *best = cfg->patience ? malloc(n_params * sizeof(float)) : NULL;   // best weights
+    float *best = cfg->patience ? malloc(params_snapshot_size(params) * sizeof(float)) : NULL;   // best weights
     DL_CHECK(xbuf && ybuf && (best || !cfg->patience), "train_run: out of memory");
     double l, a, t_train = 0;
     evaluate(tp, n, tr_eval, &l, &a);
@@ -526,13 +529,13 @@ void train_run(Net *n, Params *params, Arena *state, Tape *tp, const Dataset *tr
         log->val_acc[epoch] = (float)a;
         if (log->val_loss[epoch] < log->val_loss[log->best_epoch] || log->best_epoch == 0) {
             log->best_epoch = epoch;
-            if (best) params_snapshot(params, best, true);
+            if (best) params_snapshot(params, best);
         }
         if (cfg->patience && epoch - log->best_epoch >= cfg->patience) break;
         if (cfg->max_steps && log->steps >= cfg->max_steps) break;
     }
     if (best) {   // early stopping: keep the weights of the best validation epoch
-        params_snapshot(params, best, false);
+        params_restore(params, best);
         free(best);
     }
     free(xbuf);
@@ -981,7 +984,7 @@ static void batchnorm_report(Net *n, const Dataset *val, Tape *tp, Metrics *m)
 {
     double eval_loss, acc;
     evaluate(tp, n, val, &eval_loss, &acc);
-    int B = val->n < 500 ? val->n : 500, K = n->bn[0].features;
+    int B = val->n < 500 ? val->n : 500, K = n->bn[0].C;
     Tensor x = rows_view(val->x, B, val->dim);
     tape_set_recording(tp, false);
     // Train mode would update the running statistics: momentum 0 leaves them as they are.

@@ -3,7 +3,7 @@
  * augmentation, class imbalance and transfer learning; bench: the conv ladder and training
  * throughput against PyTorch.
  * Build: make chapter4    Run: ./04_cnn/run --quick    Bench: ./04_cnn/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon -Icommon/kernels 04_cnn/cnn.c common/[a-z]*.c common/kernels/[a-z]*.c -lm -pthread -o 04_cnn/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 04_cnn/cnn.c $(find common -name '*.c') -lm -pthread -o 04_cnn/run
  * Sections (lecture order): 1 why_cnn, 2 output_size, 3 layers (pooling, BatchNorm2d,
  *   dropout, the standard block), 4 conv_timing (the kernel lesson), 5 train (DigitCNN),
  *   6 augmentation, 7 imbalance, 8 transfer; bench: conv_bench + training images/s vs PyTorch.
@@ -20,20 +20,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "augment.h"
-#include "autograd.h"
-#include "conv.h"
-#include "conv_bench.h"
-#include "data.h"
-#include "error.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
-#include "report.h"
-#include "rng.h"
-#include "tensor.h"
-#include "threads.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "bench/conv_bench.h"
+#include "data/augment.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "kernels/conv.h"
+#include "nn/batchnorm.h"
+#include "nn/conv2d.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/conv.h"
+#include "ops/loss.h"
+#include "ops/reduce.h"
+#include "ops/regularize.h"
+#include "ops/shape.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "report/cli.h"
+#include "report/metrics.h"
+#include "report/plot.h"
+#include "report/progress.h"
 
 #define IMG 28                 // MNIST and Fashion-MNIST images are 28×28, one channel
 #define N_CLASSES 10
@@ -375,8 +392,8 @@ static void copy_bn(BatchNorm *dst, const BatchNorm *src)
 {
     copy_tensor(dst->gamma, src->gamma);
     copy_tensor(dst->beta, src->beta);
-    memcpy(dst->running_mean, src->running_mean, (size_t)src->features * sizeof(float));
-    memcpy(dst->running_var, src->running_var, (size_t)src->features * sizeof(float));
+    memcpy(dst->running_mean, src->running_mean, (size_t)src->C * sizeof(float));
+    memcpy(dst->running_var, src->running_var, (size_t)src->C * sizeof(float));
 }
 
 /* Transfer: copy the conv blocks (weights, BN parameters and running statistics) of src. */
@@ -394,28 +411,9 @@ void digitcnn_copy_features(DigitCNN *dst, const DigitCNN *src)
  * the BN running statistics. save=true copies them into buf, false copies them back. */
 static size_t model_snapshot(CnnModel *md, float *buf, bool save)
 {
-    size_t off = 0;
-    for (int i = 0; i < md->all.n; i++) {
-        Tensor *t = md->all.items[i];
-        if (buf) {
-            if (save) memcpy(buf + off, t->data, t->size * sizeof(float));
-            else memcpy(t->data, buf + off, t->size * sizeof(float));
-        }
-        off += t->size;
-    }
-    BatchNorm *bns[2] = {&md->net.bn1, &md->net.bn2};
-    for (int b = 0; b < 2; b++) {
-        float *arr[2] = {bns[b]->running_mean, bns[b]->running_var};
-        for (int k = 0; k < 2; k++) {
-            size_t n = (size_t)bns[b]->features;
-            if (buf) {
-                if (save) memcpy(buf + off, arr[k], n * sizeof(float));
-                else memcpy(arr[k], buf + off, n * sizeof(float));
-            }
-            off += n;
-        }
-    }
-    return off;
+    if (buf && save) params_snapshot(&md->all, buf);
+    else if (buf) params_restore(&md->all, buf);
+    return params_snapshot_size(&md->all);
 }
 
 /* Mean cross-entropy and accuracy on d in eval mode (running BN statistics, no dropout),
@@ -1228,9 +1226,9 @@ int main(int argc, char **argv)
         const DigitCNN *n = &md.net;
         struct { const char *name; size_t count; } rows[6] = {
             {"conv1 (1→32, 3x3)", n->c1.w->size + n->c1.b->size},
-            {"bn1 (γ, β)", 2 * (size_t)n->bn1.features},
+            {"bn1 (γ, β)", 2 * (size_t)n->bn1.C},
             {"conv2 (32→64, 3x3)", n->c2.w->size + n->c2.b->size},
-            {"bn2 (γ, β)", 2 * (size_t)n->bn2.features},
+            {"bn2 (γ, β)", 2 * (size_t)n->bn2.C},
             {"fc1 (3136→128)", n->fc1.w->size + n->fc1.b->size},
             {"fc2 (128→10)", n->fc2.w->size + n->fc2.b->size}};
         static const char *const KEYS[6] = {"params_conv1", "params_bn1", "params_conv2",

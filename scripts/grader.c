@@ -713,9 +713,9 @@ static bool compile(const Options *o, const Chapter *c, const Row *r, const char
     for (int i = 0; i < ncf; i++) argv[n++] = cf[i];
     for (int i = 0; i < nx; i++) argv[n++] = cx[i];
     if (o->strict) argv[n++] = "-Werror";
-    char *inc[4] = {xasprintf("-I%s/common", o->root), xasprintf("-I%s/common/kernels", o->root),
-                    xasprintf("-I%s/scripts", o->root), xasprintf("-I%s/exercises", c->dir)};
-    for (int i = 0; i < 4; i++) argv[n++] = inc[i];
+    char *inc[3] = {xasprintf("-I%s/common", o->root), xasprintf("-I%s/scripts", o->root),
+                    xasprintf("-I%s/exercises", c->dir)};
+    for (int i = 0; i < 3; i++) argv[n++] = inc[i];
     char *def = xasprintf("-DEXERCISE_%s", r->name);
     char *driver = xasprintf("%s/exercises/driver.c", c->dir);
     argv[n++] = def;
@@ -733,7 +733,7 @@ static bool compile(const Options *o, const Chapter *c, const Row *r, const char
     }
     run_process(argv, NULL, COMPILE_TIMEOUT, 0, rr);
     bool ok = rr->reaped && !rr->timed_out && WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == 0;
-    for (int i = 0; i < 4; i++) free(inc[i]);
+    for (int i = 0; i < 3; i++) free(inc[i]);
     free(def);
     free(driver);
     free(cc[0]);

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
 
 typedef struct FixBlock {
     char name[48];

@@ -9,7 +9,7 @@
 #ifndef DL_TEST_GOLDEN_H
 #define DL_TEST_GOLDEN_H
 
-#include "report.h"
+#include "report/metrics.h"
 #include "testutil.h"
 
 typedef struct GoldenRule {

@@ -11,8 +11,11 @@
 
 #include <check.h>
 
-#include "gradcheck.h"
-#include "ops.h"
+#include "autograd/gradcheck.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
 
 #define GC_H 1e-2f
 #define GC_TOL 2e-3

@@ -9,9 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "augment.h"
-#include "data.h"
-#include "report.h"
+#include "base/files.h"
+#include "base/rng.h"
+#include "data/augment.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/synthetic.h"
+#include "report/plot.h"
 
 // ---- helpers ----
 

@@ -14,12 +14,21 @@
 
 #include <unistd.h>
 
-#include "autograd.h"
-#include "gemm.h"
-#include "gradcheck.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
+#include "autograd/gradcheck.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/rng.h"
+#include "kernels/gemm.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
+#include "ops/reduce.h"
+#include "optim/optimizer.h"
 
 
 typedef enum { UNARY, BINARY } Arity;

@@ -60,16 +60,16 @@ static void test_run_free(TestRun *t)
 {
     arena_free(&t->run.params);
     arena_free(&t->run.step);
+    metrics_free(t->run.metrics);
     dl_rm_rf(t->dir);
     free(t);
 }
 
 static double metric(const Metrics *m, const char *key)
 {
-    for (int i = 0; i < m->n; i++)
-        if (strcmp(m->keys[i], key) == 0) return m->values[i];
-    ck_abort_msg("metric '%s' was not set", key);
-    return NAN;
+    double v = NAN;
+    ck_assert_msg(metrics_get(m, key, &v), "metric '%s' was not set", key);
+    return v;
 }
 
 // ---- perceptron ----

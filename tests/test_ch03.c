@@ -12,6 +12,7 @@
 
 #define NO_MAIN
 #include "../03_optimizers/optimizers.c"
+#include "data/synthetic.h"
 
 // ---- 1. test functions and momentum ----
 

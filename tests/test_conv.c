@@ -11,9 +11,9 @@
  */
 #include "testutil.h"
 
-#include "conv.h"
-#include "rng.h"
-#include "threads.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "kernels/conv.h"
 
 typedef struct Case {
     int N, C_in, H, W, C_out, KH, KW, stride, pad;

@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "data.h"
+#include "base/rng.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/synthetic.h"
 
 // ---- helpers: tiny IDX files written into a temporary folder ----
 

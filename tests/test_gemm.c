@@ -7,10 +7,10 @@
  */
 #include "testutil.h"
 
-#include "gemm.h"
-#include "peak.h"
-#include "rng.h"
-#include "threads.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "bench/peak.h"
+#include "kernels/gemm.h"
 
 #include <stdatomic.h>
 

@@ -24,10 +24,14 @@
 
 #include <unistd.h>
 
-#include "adam.h"
-#include "arena.h"
-#include "optim.h"
-#include "threads.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/threads.h"
+#include "kernels/adam.h"
+#include "nn/params.h"
+#include "optim/clip.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
 
 #define FIX "tests/fixtures/optim_torch.txt"
 #define STEPS 20

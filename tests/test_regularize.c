@@ -15,10 +15,16 @@
 
 #include <unistd.h>
 
-#include "autograd.h"
-#include "gradcheck.h"
-#include "nn.h"
-#include "ops.h"
+#include "autograd/gradcheck.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/rng.h"
+#include "nn/batchnorm.h"
+#include "nn/params.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "ops/regularize.h"
 
 
 // ---- helpers ----

@@ -3,9 +3,9 @@
 
 #include <stdint.h>
 
-#include "arena.h"
-#include "rng.h"
-#include "tensor.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/rng.h"
 
 START_TEST(test_arena_alignment_zeroing_and_reuse)
 {

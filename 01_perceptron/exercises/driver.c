@@ -1,6 +1,6 @@
 /* 01_perceptron/exercises/driver.c — runs one chapter 1 exercise on fixed inputs.
  * The grader builds it once per exercise, with the student's file:
- *   cc <flags> -Icommon -Icommon/kernels -Iscripts -I01_perceptron/exercises \
+ *   cc <flags> -Icommon -Iscripts -I01_perceptron/exercises \
  *      -DEXERCISE_ex1_sigmoid 01_perceptron/exercises/driver.c <your ex1_sigmoid.c> libdl.a -lm
  * and compares what it reports (ex_put, scripts/grader.h) with expected/ex1_sigmoid.txt.
  * Outputs are filled with NaN before each call, so a value the exercise forgets to write
@@ -11,8 +11,8 @@
 
 #include "exercises.h"
 #include "grader.h"
-#include "report.h"    // now_seconds
-#include "rng.h"
+#include "base/clock.h"
+#include "base/rng.h"
 
 __attribute__((unused)) static void fill_nan(float *v, int n)   // (not every exercise uses it)
 {

@@ -1,6 +1,6 @@
 /* 02_backprop/exercises/driver.c — runs one chapter 2 exercise on fixed inputs.
  * The grader builds it once per exercise, with the student's file:
- *   cc <flags> -Icommon -Icommon/kernels -Iscripts -I02_backprop/exercises \
+ *   cc <flags> -Icommon -Iscripts -I02_backprop/exercises \
  *      -DEXERCISE_ex3_linear_backward 02_backprop/exercises/driver.c <your file> libdl.a -lm
  * and compares what it reports (ex_put, scripts/grader.h) with expected/<exercise>.txt.
  * Gradients start from a non-zero value, so a backward that overwrites instead of adding
@@ -13,11 +13,16 @@
 #include <string.h>
 
 #include "exercises.h"
-#include "gemm.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/rng.h"
+#include "kernels/gemm.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/params.h"
 #include "grader.h"
-#include "ops.h"
-#include "report.h"    // now_seconds
-#include "rng.h"
 
 __attribute__((unused)) static void fill_normal(float *v, int n, Rng *r)   // (not every exercise uses it)
 {

@@ -3,9 +3,10 @@
  * Graded by: make grade.
  */
 #include "exercises.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "nn/linear.h"
+#include "nn/params.h"
 
 float ex_mlp_step(Tape *tp, const Linear *l1, const Linear *l2, Params *params, Tensor *x,
                   const int *y, float lr)

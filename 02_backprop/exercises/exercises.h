@@ -8,11 +8,11 @@
 
 #include <stdbool.h>
 
-#include "autograd.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "nn/linear.h"
+#include "nn/params.h"
 #include "grader.h"    // EX_TODO
-#include "nn.h"
-#include "optim.h"
-#include "tensor.h"
 
 /* ex1_hand_backprop: the lecture's network z = w1·x, h = relu(z), ŷ = w2·h,
  * L = (ŷ - y)²: write L, dL/dw1 and dL/dw2. */

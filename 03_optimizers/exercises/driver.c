@@ -1,6 +1,6 @@
 /* 03_optimizers/exercises/driver.c — runs one chapter 3 exercise on fixed inputs.
  * The grader builds it once per exercise, with the student's file:
- *   cc <flags> -Icommon -Icommon/kernels -Iscripts -I03_optimizers/exercises \
+ *   cc <flags> -Icommon -Iscripts -I03_optimizers/exercises \
  *      -DEXERCISE_ex2_adam_bias_correction 03_optimizers/exercises/driver.c <your file> libdl.a -lm
  * and compares what it reports (ex_put, scripts/grader.h) with expected/<exercise>.txt.
  * Inputs are fixed (seeded); outputs that must be written start as NaN, so a forgotten one
@@ -12,7 +12,7 @@
 
 #include "exercises.h"
 #include "grader.h"
-#include "rng.h"
+#include "base/rng.h"
 
 #if defined(EXERCISE_ex1_momentum)
 // A 6-parameter θ driven by 12 fixed gradients (seed 31), from θ = 1 and a zero velocity,

@@ -1,6 +1,6 @@
 /* 04_cnn/exercises/driver.c — runs one chapter 4 exercise on fixed inputs.
  * The grader builds it once per exercise, with the student's file:
- *   cc <flags> -Icommon -Icommon/kernels -Iscripts -I04_cnn/exercises \
+ *   cc <flags> -Icommon -Iscripts -I04_cnn/exercises \
  *      -DEXERCISE_ex1_im2col 04_cnn/exercises/driver.c <your ex1_im2col.c> libdl.a -lm
  * and compares what it reports (ex_put, scripts/grader.h) with expected/ex1_im2col.txt.
  * Inputs are fixed (seeded); outputs that must be written start as NaN, so a forgotten one
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 #include "grader.h"
-#include "report.h"    // now_seconds
-#include "rng.h"
+#include "base/clock.h"
+#include "base/rng.h"
 #include "exercises.h" // last: it poisons the library's conv/GEMM names
 
 __attribute__((unused)) static float *alloc_floats(size_t n, float fill)

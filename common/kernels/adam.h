@@ -19,7 +19,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 typedef void (*AdamFn)(float *theta, const float *g, float *m, float *v, size_t n, float lr,
                        float beta1, float beta2, float eps, float weight_decay, bool decoupled,
@@ -34,6 +33,7 @@ typedef struct AdamImpl {
 /* Every rung, oldest first: benches and tests iterate over this one table. */
 extern const AdamImpl ADAM_IMPLS[];
 extern const int ADAM_N_IMPLS;
+#define ADAM_N_RUNGS 4                 // entries in ADAM_IMPLS
 
 /* The fastest rung (v3_threads; with 1 thread it runs v2 inline). optim_step uses it. */
 void adam_update(float *theta, const float *g, float *m, float *v, size_t n, float lr,
@@ -41,32 +41,5 @@ void adam_update(float *theta, const float *g, float *m, float *v, size_t n, flo
 
 /* Instruction set v2_simd uses on this CPU: "avx512", "avx2" or "scalar". */
 const char *adam_simd_isa(void);
-
-#define ADAM_BENCH_MAX_SIZES 3
-#define ADAM_N_RUNGS 4                 // entries in ADAM_IMPLS
-
-typedef struct AdamBenchRow {
-    size_t n;                          // parameters
-    bool skipped;                      // allocation failed (note printed)
-    int runs[ADAM_N_RUNGS];                       // timed runs per rung (median taken)
-    double seconds[ADAM_N_RUNGS];                 // median seconds per step, per rung (ADAM_IMPLS order)
-    double gbs[ADAM_N_RUNGS];                     // bytes_per_param · n / seconds / 1e9
-    double max_err[ADAM_N_RUNGS];                 // max |θ_rung − θ_v0| after one step
-} AdamBenchRow;
-
-typedef struct AdamBenchResult {
-    int threads;
-    double triad_gbs;                  // stream_triad_gbs(threads, …) measured in this run
-    double update_gbs;                 // stream_update_gbs(threads, …): the same traffic as a
-                                       // fused step, no arithmetic; the % column's reference
-    int n_rows;
-    AdamBenchRow rows[ADAM_BENCH_MAX_SIZES];
-} AdamBenchResult;
-
-/* Time every rung on n = 1M, 10M, 100M parameters (quick: 1M only), print a table with
- * bytes/param, GB/s, % of the measured in-place update bandwidth (peak.h; the STREAM triad is
- * printed too) and max|err| vs v0 to `out`, and fill
- * `res` (may be NULL). Sizes that cannot be allocated are skipped with a note. */
-void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res);
 
 #endif

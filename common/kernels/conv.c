@@ -4,14 +4,14 @@
  *        kernels reading the padded input directly), threaded over images
  * Shapes, formulas and sources: conv.h.
  */
-#include "conv.h"
+#include "kernels/conv.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "gemm.h"
-#include "threads.h"
+#include "base/error.h"
+#include "kernels/gemm.h"
+#include "base/threads.h"
 
 #if defined(__x86_64__) && !defined(DL_NO_SIMD)   // -DDL_NO_SIMD: test the portable path on x86
 #include <immintrin.h>

@@ -10,10 +10,10 @@
  * (__builtin_cpu_supports), so one binary runs on any x86-64 and the file also builds off
  * x86 (there `available()` is false for v3, and v4 runs a portable C micro-kernel).
  */
-#include "gemm.h"
+#include "kernels/gemm.h"
 
-#include "error.h"
-#include "threads.h"
+#include "base/error.h"
+#include "base/threads.h"
 
 #include <pthread.h>
 #include <stddef.h>

@@ -1,8 +1,12 @@
 /* 02_backprop/exercises/solutions/ex5_mlp_step.c — reference solution of exercise 5. */
 #include "exercises.h"
-#include "nn.h"
-#include "ops.h"
-#include "optim.h"
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "nn/linear.h"
+#include "nn/params.h"
+#include "ops/activation.h"
+#include "ops/loss.h"
+#include "optim/optimizer.h"
 
 float ex_mlp_step(Tape *tp, const Linear *l1, const Linear *l2, Params *params, Tensor *x,
                   const int *y, float lr)

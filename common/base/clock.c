@@ -1,0 +1,11 @@
+/* common/base/clock.c — see base/clock.h. */
+#include "base/clock.h"
+
+#include <time.h>
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

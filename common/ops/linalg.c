@@ -1,0 +1,83 @@
+/* common/ops/linalg.c — matmul and bias_add; see ops/linalg.h. */
+#include "ops/linalg.h"
+
+#include <string.h>
+
+#include "kernels/gemm.h"
+#include "ops/internal.h"
+
+// ---- linear algebra ----
+
+// Transpose a (rows, cols) matrix into a new (cols, rows) buffer in the arena.
+static float *transposed(Arena *arena, const float *x, int rows, int cols)
+{
+    float *t = arena_alloc(arena, (size_t)rows * (size_t)cols * sizeof(float));
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) t[(size_t)j * rows + i] = x[(size_t)i * cols + j];
+    return t;
+}
+
+// C = A·B with A (M, K), B (K, N):
+//   dA += dC·Bᵀ   (M, N)·(N, K)
+//   dB += Aᵀ·dC   (K, M)·(M, N)
+// Transposed copies cost O(MK + KN) against the O(MNK) multiply; the backward pass
+// reaches the same GEMM rung as the forward pass.
+static void matmul_backward(Node *n)
+{
+    Tensor *a = n->in[0], *b = n->in[1], *c = n->out;
+    int M = a->shape[0], K = a->shape[1], N = b->shape[1];
+    Arena *arena = (Arena *)n->saved;
+    if (a->grad) {
+        float *bt = transposed(arena, b->data, K, N);   // (N, K)
+        gemm(M, K, N, c->grad, N, bt, K, a->grad, K, true);
+    }
+    if (b->grad) {
+        float *at = transposed(arena, a->data, M, K);   // (K, M)
+        gemm(K, N, M, at, M, c->grad, N, b->grad, N, true);
+    }
+}
+
+Tensor *op_matmul(Tape *tp, Tensor *a, Tensor *b)
+{
+    int M, K, K2, N;
+    tensor_require_2d(a, "matmul (left operand)", &M, &K);
+    tensor_require_2d(b, "matmul (right operand)", &K2, &N);
+    char sa[64], sb[64];
+    DL_CHECK(K == K2, "matmul: inner dimensions differ: %s · %s (need (M, K) · (K, N))",
+             tensor_shape_str(a, sa, sizeof sa), tensor_shape_str(b, sb, sizeof sb));
+    Tensor *in[] = {a, b};
+    Tensor *c = tape_output(tp, 2, (int[]){M, N}, in, 2);
+    gemm(M, N, K, a->data, K, b->data, N, c->data, N, false);
+    Node *n = tape_record(tp, "matmul", matmul_backward, c, in, 2);
+    if (n) n->saved = tp->arena;
+    return c;
+}
+
+// y[i, j] = x[i, j] + b[j]:  dx += dy, db[j] += Σ_i dy[i, j]
+static void bias_add_backward(Node *n)
+{
+    Tensor *x = n->in[0], *b = n->in[1];
+    const float *dy = n->out->grad;
+    int B = x->shape[0], K = x->shape[1];
+    if (x->grad)
+        for (size_t i = 0; i < x->size; i++) x->grad[i] += dy[i];
+    if (b->grad)
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < K; j++) b->grad[j] += dy[(size_t)i * K + j];
+}
+
+Tensor *op_bias_add(Tape *tp, Tensor *x, Tensor *b)
+{
+    int B, K;
+    tensor_require_2d(x, "bias_add (input)", &B, &K);
+    char sx[64], sb[64];
+    DL_CHECK(b->ndim == 1 && b->shape[0] == K,
+             "bias_add: bias of shape %s does not match input %s (need (K) for (B, K))",
+             tensor_shape_str(b, sb, sizeof sb), tensor_shape_str(x, sx, sizeof sx));
+    Tensor *in[] = {x, b};
+    Tensor *y = output_like(tp, x, in, 2);
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < K; j++) y->data[(size_t)i * K + j] = x->data[(size_t)i * K + j] + b->data[j];
+    tape_record(tp, "bias_add", bias_add_backward, y, in, 2);
+    return y;
+}

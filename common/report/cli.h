@@ -1,0 +1,50 @@
+/* common/report/cli.h — the command line every chapter shares.
+ *
+ * Every chapter's `run` takes the same common flags (--quick, --full, --bench, --seed,
+ * --threads, --kernel, --data, --dataset, --out) plus its own (CliExtra), and prints them with
+ * their defaults for --help.
+ */
+#ifndef DL_REPORT_CLI_H
+#define DL_REPORT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Cli {
+    bool quick;           // --quick: seconds, for tests and CI
+    bool full;            // --full: the long, paper-scale run
+    bool bench;           // --bench: run the kernel benchmarks instead of training
+    uint64_t seed;        // --seed N (default 42)
+    int threads;          // --threads N (default: number of online CPUs, at most 64)
+    char kernel[16];      // --kernel naive|ikj|blocked|simd|threads|auto (default auto)
+    char data_dir[512];   // --data DIR (default: <repo>/data, found from argv[0])
+    char dataset[16];     // --dataset mnist|fashion, or --data mnist|fashion for short;
+                          // "" (default): MNIST, else Fashion-MNIST when only that is present
+    char out_dir[512];    // --out DIR (default: <chapter folder>/out, from argv[0])
+} Cli;
+
+/* A chapter-specific flag: "--name VALUE" stored into *dest (type 'i' int, 'f' float,
+ * 's' char[dest_len] string) or "--name" alone (type 'b', bool set to true). */
+typedef struct CliExtra {
+    const char *name;     // without the dashes: "epochs"
+    char type;            // 'i' | 'f' | 's' | 'b'
+    void *dest;
+    size_t dest_len;      // for 's' only
+    const char *help;     // one line, shown by --help with the default value
+} CliExtra;
+
+/* Parse argv into cli (defaults first) and the extras. Returns 0 on success, 1 when
+ * --help was given (usage already printed on stdout), -1 on a bad flag or value with
+ * err filled ("unknown flag '--foo' (see --help)", "--seed expects a non-negative
+ * integer, got 'abc'"). `about` is the first line of the usage text. */
+int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
+                   const CliExtra *extras, int n_extras, char *err, size_t errlen);
+
+/* cli_parse_args for main(): exits 0 after --help, exits DL_EXIT_USAGE with
+ * "error: <err>" on stderr for a bad flag. Then applies the kernel flags (threads_set,
+ * gemm_select) and creates out_dir. */
+void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
+               int n_extras);
+
+#endif
