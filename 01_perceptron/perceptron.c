@@ -271,7 +271,8 @@ static void section_blobs(Run *R)
     plot_boundary(R, "blobs_perceptron", "perceptron on separable blobs", perceptron_forward,
                   &p, &d);
 
-    Params ps = {0};
+    Params ps;
+    params_init(&ps, &R->params);
     Linear lr;
     linear_init(&lr, &R->params, 2, 1, INIT_ZERO, &r, &ps);
     float loss = binary_train(R, logreg_forward, &lr, &ps, &d, 300, 0.5f);
@@ -304,7 +305,8 @@ static Tensor *mlp_forward(Tape *tp, const void *model, Tensor *x)
 static double mlp_fit(Run *R, Mlp *m, const Dataset *d, int H, int steps, float lr, Rng *r,
                       float *loss)
 {
-    Params ps = {0};
+    Params ps;
+    params_init(&ps, &R->params);
     linear_init(&m->l1, &R->params, 2, H, INIT_XAVIER_UNIFORM, r, &ps);
     linear_init(&m->l2, &R->params, H, 1, INIT_XAVIER_UNIFORM, r, &ps);
     *loss = binary_train(R, mlp_forward, m, &ps, d, steps, lr);
@@ -329,7 +331,8 @@ static void section_xor(Run *R)
            mistakes[epochs - 1] ? "never converges" : "converged", mistakes[epochs - 1],
            100 * acc_p);
 
-    Params ps = {0};
+    Params ps;
+    params_init(&ps, &R->params);
     Linear lr;
     linear_init(&lr, &R->params, 2, 1, INIT_ZERO, &r, &ps);
     float loss_l = binary_train(R, logreg_forward, &lr, &ps, &d, 500, 0.5f);
@@ -579,7 +582,8 @@ static void section_softmax(Run *R, const Dataset *train, const Dataset *test, c
     Rng r;
     rng_seed(&r, R->cli->seed + 5);
     arena_reset(&R->params);
-    Params ps = {0};
+    Params ps;
+    params_init(&ps, &R->params);
     Linear l;
     linear_init(&l, &R->params, D, K, INIT_ZERO, &r, &ps);
 
@@ -1073,7 +1077,7 @@ int main(int argc, char **argv)
                train.n, test.n,
                fashion ? " -- Fashion-MNIST, not MNIST: the digit figures in README do not "
                          "apply" : "");
-        printf("GEMM rung %s, %d thread%s, seed %llu\n", gemm_selected(), threads_get(),
+        printf("GEMM rung %s, %d thread%s, seed %llu\n", ladder_selected(&GEMM_LADDER)->name, threads_get(),
                threads_get() > 1 ? "s" : "", (unsigned long long)cli.seed);
         metrics_set(&metrics, "data_fashion", fashion);
         section_blobs(&R);
@@ -1089,6 +1093,7 @@ int main(int argc, char **argv)
     double total = now_seconds() - t_start;
     metrics_set(&metrics, "time_total_s", total);
     bool ok = metrics_write(&metrics);
+    metrics_free(&metrics);
     printf("\ntotal %.1f s; metrics in %s/metrics.tsv%s\n", total, cli.out_dir,
            plot_available() ? ", plots (PNG) next to it" : "");
     arena_free(&R.params);

@@ -773,7 +773,7 @@ static int cmp_double(const void *a, const void *b)
 double time_train_steps(const char *kernel, const Dataset *tr, const int *sizes, int n_sizes,
                         int batch, float lr, int steps, uint64_t seed)
 {
-    DL_CHECK(gemm_select(kernel), "time_train_steps: unknown kernel '%s'", kernel);
+    DL_CHECK(ladder_select(&GEMM_LADDER, kernel), "time_train_steps: unknown kernel '%s'", kernel);
     Arena params, step;
     arena_init(&params, "params");
     arena_init(&step, "step");
@@ -781,7 +781,8 @@ double time_train_steps(const char *kernel, const Dataset *tr, const int *sizes,
     tape_init(&tp, &step);
     Rng rng;
     rng_seed(&rng, seed);
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     Mlp m;
     mlp_init(&m, &params, sizes, n_sizes, INIT_HE_NORMAL, &rng, &list);
     Batcher bt;
@@ -834,16 +835,16 @@ void bench_run(const Cli *cli)
     float x[GEMM_BENCH_MAX_SIZES], y[GEMM_BENCH_MAX_RUNGS + 1][GEMM_BENCH_MAX_SIZES];
     PlotSeries s[GEMM_BENCH_MAX_RUNGS + 1];
     int n_series = 0;
-    for (int j = 0; j < GEMM_N_IMPLS && j < GEMM_BENCH_MAX_RUNGS; j++) {
+    for (int j = 0; j < GEMM_LADDER.n_rungs && j < GEMM_BENCH_MAX_RUNGS; j++) {
         if (res.size[0].gflops[j] <= 0) continue;   // a rung this CPU cannot run
         for (int i = 0; i < res.n_sizes; i++) {
             x[i] = (float)res.size[i].n;
             y[n_series][i] = (float)res.size[i].gflops[j];
             char key[64];
-            snprintf(key, sizeof key, "gflops_%s_n%d", GEMM_IMPLS[j].name, res.size[i].n);
+            snprintf(key, sizeof key, "gflops_%s_n%d", GEMM_LADDER.rungs[j].name, res.size[i].n);
             metrics_set(&m, key, res.size[i].gflops[j]);
         }
-        s[n_series] = (PlotSeries){GEMM_IMPLS[j].name, x, y[n_series], res.n_sizes,
+        s[n_series] = (PlotSeries){GEMM_LADDER.rungs[j].name, x, y[n_series], res.n_sizes,
                                    "linespoints pt 7"};
         n_series++;
     }
@@ -859,6 +860,7 @@ void bench_run(const Cli *cli)
         n_series++;
     }
     if (!metrics_write(&m)) dl_die("could not write %s", m.path);
+    metrics_free(&m);
     plot_lines(dir, "gemm_ladder", "GEMM ladder: C = A·B, N x N x N", "N", "GFLOP/s", s,
                n_series, true);
     printf("\nwrote %s, %s and the plot gemm_ladder.png to %s/\n", path, m.path, dir);
@@ -955,7 +957,8 @@ int main(int argc, char **argv)
     tape_init(&tp, &step_arena);
     Rng rng;
     rng_seed(&rng, cli.seed);
-    Params params = {0};
+    Params params;
+    params_init(&params, &params_arena);
     Mlp mlp;
     mlp_init(&mlp, &params_arena, MLP_SIZES, MLP_N_SIZES, init, &rng, &params);
     size_t n_params = params_count(&params);
@@ -965,7 +968,7 @@ int main(int argc, char **argv)
     if (cfg.decay_every)
         snprintf(schedule, sizeof schedule, "halved every %d epochs", cfg.decay_every);
     printf("SGD: batch %d, lr %g %s, %d epochs, init %s, kernel %s, %d thread(s), seed %llu\n",
-           cfg.batch, (double)cfg.lr, schedule, cfg.epochs, init_name, gemm_selected(),
+           cfg.batch, (double)cfg.lr, schedule, cfg.epochs, init_name, ladder_selected(&GEMM_LADDER)->name,
            threads_get(), (unsigned long long)cli.seed);
     TrainLog log;
     train(&mlp, &params, &tp, &tr, &val, &cfg, &rng, &log, true);
@@ -1036,18 +1039,18 @@ int main(int argc, char **argv)
     section("5. The GEMM ladder inside the training loop");
     double fast = time_train_steps("auto", &tr, MLP_SIZES, MLP_N_SIZES, cfg.batch, cfg.lr,
                                    time_steps, cli.seed);
-    const char *fast_name = gemm_selected();
+    const char *fast_name = ladder_selected(&GEMM_LADDER)->name;
     double naive = time_train_steps("naive", &tr, MLP_SIZES, MLP_N_SIZES, cfg.batch, cfg.lr,
                                     time_steps, cli.seed);
-    const char *naive_name = gemm_selected();
-    gemm_select(cli.kernel);
+    const char *naive_name = ladder_selected(&GEMM_LADDER)->name;
+    kernels_select(cli.kernel, NULL, 0);
     int spe = log.steps_per_epoch;
     printf("%-12s %12s %18s %9s\n", "kernel", "ms/step", "s/epoch (est.)", "speedup");
     printf("%-12s %12.2f %18.1f %8.1fx\n", naive_name, 1e3 * naive, naive * spe, 1.0);
     printf("%-12s %12.2f %18.1f %8.1fx\n", fast_name, 1e3 * fast, fast * spe, naive / fast);
     printf("epoch times are extrapolated: median of %d timed steps (batch %d, after 2 warm-up "
            "steps) x %d steps per epoch;\nthe measured epochs of section 4 took %.2f s each "
-           "with %s\n", time_steps, cfg.batch, spe, log.seconds / cfg.epochs, gemm_selected());
+           "with %s\n", time_steps, cfg.batch, spe, log.seconds / cfg.epochs, ladder_selected(&GEMM_LADDER)->name);
     metrics_set(&metrics, "ms_per_step_naive", 1e3 * naive);
     metrics_set(&metrics, "ms_per_step_fast", 1e3 * fast);
     metrics_set(&metrics, "epoch_seconds_naive_est", naive * spe);
@@ -1057,6 +1060,7 @@ int main(int argc, char **argv)
     double wall = now_seconds() - t_start;
     metrics_set(&metrics, "wall_seconds", wall);
     if (!metrics_write(&metrics)) dl_die("could not write %s", metrics.path);
+    metrics_free(&metrics);
     printf("\nwrote %s and plots (loss, accuracy, confusion) to %s/; total %.1f s\n", metrics.path,
            cli.out_dir, wall);
 

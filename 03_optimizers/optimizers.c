@@ -121,7 +121,8 @@ int path_run(FnKind k, OptKind kind, float lr, float *xy)
     Tensor *p = tensor_param(&params, 1, (int[]){2}, "xy");
     p->data[0] = (float)fn->x0;
     p->data[1] = (float)fn->y0;
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     params_add(&list, p);
     OptConfig cfg = optim_defaults(kind);
     cfg.lr = lr;
@@ -300,7 +301,8 @@ MomentumCompare momentum_compare(double alpha, double beta, int steps, int halve
     Tensor *p = tensor_param(&params, 1, (int[]){2}, "xy");
     p->data[0] = (float)fn->x0;
     p->data[1] = (float)fn->y0;
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     params_add(&list, p);
     OptConfig cfg = optim_defaults(OPT_MOMENTUM);
     cfg.lr = (float)alpha;
@@ -558,7 +560,7 @@ void model_init(Model *m, const int *sizes, int n_sizes, Init init, bool bn, flo
     arena_init(&m->state, "optimizer state");
     arena_init(&m->step, "step");
     tape_init(&m->tp, &m->step);
-    m->list = (Params){0};
+    params_init(&m->list, &m->params);
     net_init(&m->net, &m->params, sizes, n_sizes, init, bn, dropout, rng, &m->list);
 }
 
@@ -1213,27 +1215,29 @@ void bench_run(const Cli *cli)
     metrics_set(&m, "threads", res.threads);
     metrics_set(&m, "triad_gbs", res.triad_gbs);
     metrics_set(&m, "update_gbs", res.update_gbs);
-    static float x[ADAM_BENCH_MAX_SIZES], y[ADAM_N_RUNGS + 1][ADAM_BENCH_MAX_SIZES];
-    PlotSeries s[ADAM_N_RUNGS + 1];
+    static float x[ADAM_BENCH_MAX_SIZES], y[ADAM_BENCH_MAX_RUNGS + 1][ADAM_BENCH_MAX_SIZES];
+    PlotSeries s[ADAM_BENCH_MAX_RUNGS + 1];
+    const int R = ADAM_LADDER.n_rungs < ADAM_BENCH_MAX_RUNGS ? ADAM_LADDER.n_rungs : ADAM_BENCH_MAX_RUNGS;
     int n = 0;
     for (int i = 0; i < res.n_rows; i++)
         if (!res.rows[i].skipped) x[n++] = (float)(res.rows[i].n / 1e6);
-    for (int j = 0; j < ADAM_N_IMPLS && j < ADAM_N_RUNGS; j++) {
+    for (int j = 0; j < R; j++) {
         for (int i = 0, k = 0; i < res.n_rows; i++) {
             if (res.rows[i].skipped) continue;
             y[j][k++] = (float)res.rows[i].gbs[j];
             char key[64];
-            snprintf(key, sizeof key, "gbs_%s_%zuM", ADAM_IMPLS[j].name, res.rows[i].n / 1000000);
+            snprintf(key, sizeof key, "gbs_%s_%zuM", ADAM_LADDER.rungs[j].name, res.rows[i].n / 1000000);
             metrics_set(&m, key, res.rows[i].gbs[j]);
         }
-        s[j] = (PlotSeries){ADAM_IMPLS[j].name, x, y[j], n, "linespoints pt 7"};
+        s[j] = (PlotSeries){ADAM_LADDER.rungs[j].name, x, y[j], n, "linespoints pt 7"};
     }
-    for (int k = 0; k < n; k++) y[ADAM_N_RUNGS][k] = (float)res.update_gbs;
-    s[ADAM_N_RUNGS] = (PlotSeries){"in-place update bandwidth (measured)", x, y[ADAM_N_RUNGS], n,
+    for (int k = 0; k < n; k++) y[R][k] = (float)res.update_gbs;
+    s[R] = (PlotSeries){"in-place update bandwidth (measured)", x, y[R], n,
                                    "lines dt 2"};
     if (!metrics_write(&m)) dl_die("could not write %s", m.path);
+    metrics_free(&m);
     plot_lines(dir, "adam_ladder", "Adam update: GB/s against measured memory bandwidth",
-               "parameters (millions)", "GB/s", s, ADAM_N_RUNGS + 1, false);
+               "parameters (millions)", "GB/s", s, R + 1, false);
     printf("\nwrote %s and the plot adam_ladder.png to %s/\n", m.path, dir);
 }
 // endregion
@@ -1374,6 +1378,7 @@ int main(int argc, char **argv)
     double wall = now_seconds() - t_start;
     metrics_set(&metrics, "wall_seconds", wall);
     if (!metrics_write(&metrics)) dl_die("could not write %s", metrics.path);
+    metrics_free(&metrics);
     printf("\nwrote %s and the plots to %s/; total %.1f s\n", metrics.path, cli.out_dir, wall);
     dataset_free(&val);
     dataset_free(&small);

@@ -358,8 +358,8 @@ void cnn_model_init(CnnModel *md, Rng *rng)
     arena_init(&md->state, "optimizer state");
     arena_init(&md->step, "step");
     tape_init(&md->tp, &md->step);
-    md->all = (Params){0};
-    md->head = (Params){0};
+    params_init(&md->all, &md->params);
+    params_init(&md->head, &md->params);
     DigitCNN *n = &md->net;
     // nn.Conv2d / nn.Linear's default initialisation, as the PyTorch comparison uses
     conv2d_init(&n->c1, &md->params, 1, 32, 3, 1, 1, INIT_TORCH_DEFAULT, rng, &md->all);
@@ -687,8 +687,9 @@ void conv_timing_section(int batch, double budget, uint64_t seed, Metrics *m)
         for (int i = 0; i < s.C_out; i++) b[i] = rng_uniform_range(&rng, -0.1f, 0.1f);
         for (size_t i = 0; i < ny; i++) dy[i] = rng_uniform_range(&rng, -1, 1);
         double flops = conv_flops(&s);
-        for (int k = 0; k < CONV_N_IMPLS; k++) {
-            const ConvImpl *impl = &CONV_IMPLS[k];
+        for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+            const KernelRung *rung = &CONV_LADDER.rungs[k];
+            const ConvImpl *impl = conv_impl(rung);
             size_t ws = impl->workspace(&s);
             float *work = ws ? malloc(ws * sizeof(float)) : NULL;
             DL_CHECK(!ws || work, "conv timing: out of memory");
@@ -705,11 +706,11 @@ void conv_timing_section(int batch, double budget, uint64_t seed, Metrics *m)
                 e = fmax(max_rel_diff(y, ref, ny), fmax(max_rel_diff(dx, ref + ny, nx),
                                                         max_rel_diff(dw, ref + ny + nx, nw)));
             }
-            printf("  %-6s %-20s %10.3f %9.2f %11.3f %9.2f %10.1e\n", LAYERS[l].name, impl->name,
+            printf("  %-6s %-20s %10.3f %9.2f %11.3f %9.2f %10.1e\n", LAYERS[l].name, rung->name,
                    1e3 * tf, flops / tf / 1e9, 1e3 * tb, 2 * flops / tb / 1e9, e);
             // keys by rung number ("v2"), which stays when a rung is renamed
             char key[96], tag[8];
-            snprintf(tag, sizeof tag, "%.*s", (int)strcspn(impl->name, "_"), impl->name);
+            snprintf(tag, sizeof tag, "%.*s", (int)strcspn(rung->name, "_"), rung->name);
             snprintf(key, sizeof key, "convtime_%s_%s_fwd_seconds", LAYERS[l].name, tag);
             metrics_set(m, key, tf);
             snprintf(key, sizeof key, "convtime_%s_%s_bwd_seconds", LAYERS[l].name, tag);
@@ -720,7 +721,8 @@ void conv_timing_section(int batch, double budget, uint64_t seed, Metrics *m)
         }
         free(x); free(w); free(b); free(dy); free(ref); free(y); free(dx); free(dw); free(db);
     }
-    printf("  op_conv2d uses '%s' (--conv direct|im2col|fast|auto)\n", conv_selected()->name);
+    printf("  op_conv2d uses '%s' (--kernel conv=v0|v1|v2|auto)\n",
+           ladder_selected(&CONV_LADDER)->name);
 }
 // endregion
 
@@ -1087,7 +1089,7 @@ void bench_run(const Cli *cli, const char *argv0)
     metrics_set(&m, "threads", cli->threads);
     printf("\nDigitCNN training throughput: forward + backward + Adam step, batch %d, %s "
            "(conv rung %s)\n", BENCH_BATCH, cli->quick ? "--quick: short timing" :
-           "timed over >= 3 s after 3 warm-up steps", conv_selected()->name);
+           "timed over >= 3 s after 3 warm-up steps", ladder_selected(&CONV_LADDER)->name);
     printf("  %7s %14s %16s %10s\n", "threads", "C images/s", "PyTorch images/s", "C/PyTorch");
     const int T[2] = {1, 2};
     for (int i = 0; i < 2; i++) {
@@ -1110,6 +1112,7 @@ void bench_run(const Cli *cli, const char *argv0)
     }
     threads_set(cli->threads);
     if (!metrics_write(&m)) dl_die("could not write %s", m.path);
+    metrics_free(&m);
     printf("\nwrote %s\n", m.path);
 }
 // endregion
@@ -1134,13 +1137,10 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     Cli cli;
-    char conv_name[16] = "auto";
     float lr = 1e-3f;
     int epochs = 0, conv_k = -1, conv_stride = -1, conv_pad = -1, conv_in = -1;
     bool augment = false;
     const CliExtra extras[] = {
-        {"conv", 's', conv_name, sizeof conv_name,
-         "conv rung op_conv2d uses: direct | im2col | fast | auto (= fast)"},
         {"lr", 'f', &lr, 0, "Adam learning rate of the main DigitCNN run (cosine-decayed to lr/20)"},
         {"epochs", 'i', &epochs, 0, "epochs of the main run; 0: 5 (MNIST) or 10 (Fashion-MNIST), "
                                     "1 with --quick, 12 with --full"},
@@ -1158,9 +1158,6 @@ int main(int argc, char **argv)
               "BatchNorm2d, DigitCNN on MNIST, augmentation, imbalance, transfer; --bench: the "
               "conv ladder and training speed vs PyTorch", extras,
               (int)(sizeof extras / sizeof extras[0]));
-    if (!conv_select(conv_name))
-        dl_die_status(DL_EXIT_USAGE, "--conv: unknown conv rung '%s'; choose direct, im2col, fast "
-                      "or auto", conv_name);
     if (!(lr > 0) || !isfinite(lr))
         dl_die_status(DL_EXIT_USAGE, "--lr must be a positive finite number, got %g", (double)lr);
     if (epochs < 0 || epochs > MAX_EPOCHS)
@@ -1193,7 +1190,7 @@ int main(int argc, char **argv)
     bool fashion = strcmp(train_all.name, "fashion-mnist") == 0;
     if (epochs == 0) epochs = cli.quick ? 1 : cli.full ? 12 : fashion ? 10 : 5;
     printf("data: %s from %s; %d thread(s), seed %llu, conv rung %s%s\n", train_all.name,
-           cli.data_dir, threads_get(), (unsigned long long)cli.seed, conv_selected()->name,
+           cli.data_dir, threads_get(), (unsigned long long)cli.seed, ladder_selected(&CONV_LADDER)->name,
            cli.quick ? ", --quick" : "");
     Metrics metrics;
     metrics_init(&metrics, cli.out_dir);
@@ -1296,6 +1293,7 @@ int main(int argc, char **argv)
     double wall = now_seconds() - t_start;
     metrics_set(&metrics, "wall_seconds", wall);
     if (!metrics_write(&metrics)) dl_die("could not write %s", metrics.path);
+    metrics_free(&metrics);
     printf("\nwrote %s and the plots to %s/; total %.1f s\n", metrics.path, cli.out_dir, wall);
     cnn_model_free(&md);
     dataset_free(&tr);

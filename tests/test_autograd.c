@@ -117,14 +117,14 @@ START_TEST(test_gradcheck_matmul_every_kernel)
     arena_init(&params, "params");
     Rng r;
     rng_seed(&r, 2);
-    for (int k = 0; k < GEMM_N_IMPLS; k++) {
-        if (!GEMM_IMPLS[k].available()) continue;
-        ck_assert(gemm_select(GEMM_IMPLS[k].kernel));
+    for (int k = 0; k < GEMM_LADDER.n_rungs; k++) {
+        if (!rung_available(&GEMM_LADDER.rungs[k])) continue;
+        ck_assert(ladder_select(&GEMM_LADDER, GEMM_LADDER.rungs[k].name));
         Tensor *a = rand_input(&params, &r, 7, 5, false);   // awkward sizes: (7, 5) · (5, 9)
         Tensor *b = rand_input(&params, &r, 5, 9, false);
         check_op(&c, a, b, &params, &r);
     }
-    gemm_select("auto");
+    ladder_select(&GEMM_LADDER, "auto");
     arena_free(&params);
 }
 END_TEST
@@ -374,7 +374,8 @@ START_TEST(test_sgd_step_and_param_count)
     arena_init(&params, "params");
     Rng r;
     rng_seed(&r, 6);
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     Linear l;
     linear_init(&l, &params, 784, 256, INIT_HE_NORMAL, &r, &list);
     ck_assert_uint_eq(params_count(&list), 784 * 256 + 256);

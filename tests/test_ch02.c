@@ -155,7 +155,8 @@ START_TEST(test_param_count_is_235146)
     arena_init(&a, "params");
     Rng rng;
     rng_seed(&rng, 1);
-    Params list = {0};
+    Params list;
+    params_init(&list, &a);
     Mlp m;
     mlp_init(&m, &a, sizes, 4, INIT_HE_NORMAL, &rng, &list);
     ck_assert_uint_eq(params_count(&list), 235146);
@@ -176,7 +177,8 @@ START_TEST(test_mlp_gradients_match_pytorch)
     arena_init(&step, "step");
     Tape tp;
     tape_init(&tp, &step);
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     Mlp m;
     mlp_init(&m, &params, sizes, 4, INIT_ZERO, NULL, &list);
     Tensor *x = tensor_param(&params, 2, (int[]){B, sizes[0]}, "x");

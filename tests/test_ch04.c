@@ -256,7 +256,7 @@ static void expect_error(const char *args, int want, const char *needle)
 START_TEST(test_bad_input_exits_2_with_message)
 {
     expect_error("--frobnicate", 2, "--frobnicate");
-    expect_error("--conv winograd", 2, "winograd");
+    expect_error("--kernel conv=winograd", 2, "winograd");
     expect_error("--lr -0.1", 2, "--lr");
     expect_error("--epochs 999", 2, "--epochs");
     expect_error("--conv-k 31", 2, "larger than the padded input");   // 31 > 28 + 2·0

@@ -117,9 +117,9 @@ START_TEST(test_gradcheck_conv2d_every_rung_awkward_shapes)
     arena_init(&params, "params");
     Rng r;
     rng_seed(&r, 41);
-    for (int k = 0; k < CONV_N_IMPLS; k++) {
-        ck_assert(conv_select(CONV_IMPLS[k].kernel));
-        ck_assert_ptr_eq(conv_selected(), &CONV_IMPLS[k]);
+    for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+        ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
+        ck_assert_ptr_eq(ladder_selected(&CONV_LADDER), &CONV_LADDER.rungs[k]);
         for (size_t i = 0; i < sizeof CONV_GC_SHAPES / sizeof CONV_GC_SHAPES[0]; i++) {
             const int *s = CONV_GC_SHAPES[i];
             Tensor *in[3] = {
@@ -130,13 +130,13 @@ START_TEST(test_gradcheck_conv2d_every_rung_awkward_shapes)
                 ConvCtx c = {s[6], s[7], bias};
                 char what[160];
                 snprintf(what, sizeof what, "conv2d %s x(%d,%d,%d,%d) w(%d,%d,%d,%d) stride %d "
-                         "pad %d%s", CONV_IMPLS[k].name, s[0], s[1], s[2], s[3], s[4], s[1],
+                         "pad %d%s", CONV_LADDER.rungs[k].name, s[0], s[1], s[2], s[3], s[4], s[1],
                          s[5], s[5], s[6], s[7], bias ? "" : " no bias");
                 assert_gradcheck(what, run_gradcheck(conv_build, &c, in, bias ? 3 : 2, &params, &r));
             }
         }
     }
-    conv_select("auto");
+    ladder_select(&CONV_LADDER, "auto");
     arena_free(&params);
 }
 END_TEST
@@ -311,8 +311,8 @@ START_TEST(test_conv2d_matches_pytorch_every_rung)
     Fixture fx, *f = &fx;
     fixture_load(f, "tests/fixtures/cnn_torch.txt");
     static const char *cases[] = {"conv_a", "conv_b", "conv_c"};
-    for (int k = 0; k < CONV_N_IMPLS; k++) {
-        ck_assert(conv_select(CONV_IMPLS[k].kernel));
+    for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+        ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
         for (int c = 0; c < 3; c++) {
             Arena step;
             arena_init(&step, "step");
@@ -324,7 +324,7 @@ START_TEST(test_conv2d_matches_pytorch_every_rung)
             int N = (int)g[0], C = (int)g[1], H = (int)g[2], W = (int)g[3], K = (int)g[4],
                 R = (int)g[5], stride = (int)g[6], pad = (int)g[7];
 #define NM(s) (snprintf(nm, sizeof nm, "%s.%s", cases[c], s), nm)
-#define WHAT(s) (snprintf(what, sizeof what, "%s %s %s vs PyTorch", cases[c], CONV_IMPLS[k].name, s), what)
+#define WHAT(s) (snprintf(what, sizeof what, "%s %s %s vs PyTorch", cases[c], CONV_LADDER.rungs[k].name, s), what)
             Tensor *x = fix4(&step, f, NM("x"), (int[]){N, C, H, W}, true);
             Tensor *w = fix4(&step, f, NM("w"), (int[]){K, C, R, R}, true);
             Tensor *b = fixture_tensor(&step, f, NM("b"), true);
@@ -346,7 +346,7 @@ START_TEST(test_conv2d_matches_pytorch_every_rung)
             arena_free(&step);
         }
     }
-    conv_select("auto");
+    ladder_select(&CONV_LADDER, "auto");
     fixture_free(f);
 }
 END_TEST
@@ -415,7 +415,8 @@ START_TEST(test_batchnorm2d_matches_pytorch)
     const int N = (int)g[0], C = (int)g[1], H = (int)g[2], W = (int)g[3];
     const double atol_sum = DL_ATOL * sqrt((double)N * H * W);   // sums over a channel
     BatchNorm bn;
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     batchnorm_init(&bn, &params, C, &list);
     ck_assert_int_eq(list.n, 2);
     tensor_copy_from(bn.gamma, fixture_get(f, "bn.gamma")->v, (size_t)C);
@@ -497,8 +498,8 @@ START_TEST(test_conv2d_same_result_under_every_rung)
         Tensor *w = rand_param(&params, &r, 4, (int[]){s[4], s[1], s[5], s[5]}, -0.5f, 0.5f);
         Tensor *b = rand_param(&params, &r, 1, (int[]){s[4]}, -0.5f, 0.5f);
         float *ref[4] = {NULL};   // y, dx, dw, db of rung 0
-        for (int k = 0; k < CONV_N_IMPLS; k++) {
-            ck_assert(conv_select(CONV_IMPLS[k].kernel));
+        for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+            ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
             Arena step;
             arena_init(&step, "step");
             Tape tp;
@@ -524,8 +525,8 @@ START_TEST(test_conv2d_same_result_under_every_rung)
                     memcpy(ref[q], got[q], n[q] * sizeof(float));
                 } else {
                     char what[96];
-                    snprintf(what, sizeof what, "shape %zu: %s %s vs %s", i, CONV_IMPLS[k].name,
-                             names[q], CONV_IMPLS[0].name);
+                    snprintf(what, sizeof what, "shape %zu: %s %s vs %s", i, CONV_LADDER.rungs[k].name,
+                             names[q], CONV_LADDER.rungs[0].name);
                     dl_ck_close(what, got[q], ref[q], n[q], DL_ATOL * sqrt(terms[q]), DL_RTOL);
                 }
             }
@@ -533,7 +534,7 @@ START_TEST(test_conv2d_same_result_under_every_rung)
         }
         for (int q = 0; q < 4; q++) free(ref[q]);
     }
-    conv_select("auto");
+    ladder_select(&CONV_LADDER, "auto");
     arena_free(&params);
 }
 END_TEST
@@ -756,7 +757,8 @@ START_TEST(test_conv2d_init_ranges_and_params)
     Rng r;
     rng_seed(&r, 48);
     Conv2d c;
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     conv2d_init(&c, &params, 6, 16, 5, 1, 2, INIT_TORCH_DEFAULT, &r, &list);
     ck_assert_int_eq(list.n, 2);
     ck_assert_uint_eq(params_count(&list), (5 * 5 * 6 + 1) * 16);

@@ -7,7 +7,7 @@
  * — within atol = 1e-5·sqrt(n), rtol 1e-4, n the length of each output's sum;
  * col2im is the adjoint of im2col; v1 and v2 give bitwise the same results on 1, 2 and 3
  * threads; conv_shape_init names the problem; conv_out_size matches the lecture's cases;
- * conv_select maps the --conv names to the rungs.
+ * The ladder (kernels/ladder.h) finds each rung by name.
  */
 #include "testutil.h"
 
@@ -120,16 +120,16 @@ static double atol_for(double n_terms)
 static void check_case(const Case *c, bool bias)
 {
     Data d = data_make(c, 7000u + (unsigned)(c->N * 131 + c->C_in * 17 + c->H * 7 + c->W));
-    Out want = run_rung(&CONV_IMPLS[0], &d, bias);
+    Out want = run_rung(conv_impl(&CONV_LADDER.rungs[0]), &d, bias);
     const ConvShape *s = &d.s;
     double n_fwd = (double)s->C_in * s->KH * s->KW + 1;          // + bias
     double n_bd = (double)s->C_out * s->KH * s->KW + 1;          // + the starting dx
     double n_bw = (double)s->N * s->H_out * s->W_out + 1;        // + the starting dw
-    for (int k = 1; k < CONV_N_IMPLS; k++) {
-        Out got = run_rung(&CONV_IMPLS[k], &d, bias);
+    for (int k = 1; k < CONV_LADDER.n_rungs; k++) {
+        Out got = run_rung(conv_impl(&CONV_LADDER.rungs[k]), &d, bias);
         char what[200];
         int len = snprintf(what, sizeof what, "%s vs v0_direct, N=%d C_in=%d %dx%d C_out=%d "
-                           "kernel %dx%d stride %d pad %d bias %d: ", CONV_IMPLS[k].name, c->N,
+                           "kernel %dx%d stride %d pad %d bias %d: ", CONV_LADDER.rungs[k].name, c->N,
                            c->C_in, c->H, c->W, c->C_out, c->KH, c->KW, c->stride, c->pad, bias);
         snprintf(what + len, sizeof what - (size_t)len, "forward y");
         dl_ck_close(what, got.y, want.y, d.yn, atol_for(n_fwd), DL_RTOL);
@@ -174,7 +174,7 @@ START_TEST(test_conv_direct_hand_example)
     ConvShape s;
     ck_assert_ptr_null(conv_shape_init(&s, 1, 1, 3, 3, 1, 2, 2, 1, 0));
     float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 1, 1, 1}, b[1] = {0.5f}, y[4];
-    CONV_IMPLS[0].forward(&s, x, w, b, y, NULL);
+    conv_impl(&CONV_LADDER.rungs[0])->forward(&s, x, w, b, y, NULL);
     ck_assert_float_eq(y[0], 12.5f);
     ck_assert_float_eq(y[1], 16.5f);
     ck_assert_float_eq(y[2], 24.5f);
@@ -229,18 +229,18 @@ START_TEST(test_conv_threads_bitwise_identical)
                               {9, 3, 7, 9, 5, 3, 3, 2, 1}, {17, 16, 6, 6, 32, 3, 3, 1, 1}};
     for (int i = 0; i < 4; i++) {
         Data d = data_make(&cs[i], 900u + (unsigned)i);
-        for (int k = 0; k < CONV_N_IMPLS; k++) {
+        for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
             threads_set(1);
-            Out one = run_rung(&CONV_IMPLS[k], &d, true);
+            Out one = run_rung(conv_impl(&CONV_LADDER.rungs[k]), &d, true);
             for (int T = 2; T <= 3; T++) {
                 threads_set(T);
-                Out many = run_rung(&CONV_IMPLS[k], &d, true);
+                Out many = run_rung(conv_impl(&CONV_LADDER.rungs[k]), &d, true);
                 ck_assert_msg(!memcmp(one.y, many.y, d.yn * sizeof(float)) &&
                               !memcmp(one.dx, many.dx, d.xn * sizeof(float)) &&
                               !memcmp(one.dw, many.dw, d.wn * sizeof(float)) &&
                               !memcmp(one.db, many.db, (size_t)d.s.C_out * sizeof(float)),
                               "%s, case %d: results on %d threads differ from 1 thread",
-                              CONV_IMPLS[k].name, i, T);
+                              CONV_LADDER.rungs[k].name, i, T);
                 out_free(&many);
             }
             out_free(&one);
@@ -290,24 +290,24 @@ START_TEST(test_conv_out_size_lecture_cases)
 }
 END_TEST
 
-START_TEST(test_conv_select_names)
+// The conv ladder answers to full names, version numbers, naive and auto; a bad name changes
+// nothing.
+START_TEST(test_conv_ladder_select_by_name)
 {
-    ck_assert(conv_select("direct"));
-    ck_assert_str_eq(conv_selected()->name, "v0_direct");
-    ck_assert(conv_select("im2col"));
-    ck_assert_str_eq(conv_selected()->name, "v1_im2col");
-    ck_assert(conv_select("fast"));
-    const char *fast = conv_selected()->name;
-    ck_assert_str_eq(fast, CONV_IMPLS[CONV_N_IMPLS - 1].name);
-    ck_assert_str_eq(conv_selected()->kernel, "fast");
-    ck_assert(conv_select("direct"));
-    ck_assert(conv_select("auto"));
-    ck_assert_str_eq(conv_selected()->name, fast);
-    ck_assert(!conv_select("bogus"));
-    ck_assert(!conv_select(NULL));
-    ck_assert_str_eq(conv_selected()->name, fast);   // unchanged by the failed calls
-    ck_assert_str_eq(CONV_IMPLS[0].name, "v0_direct");
-    ck_assert_str_eq(CONV_IMPLS[1].name, "v1_im2col");
+    ck_assert(ladder_select(&CONV_LADDER, "naive"));
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v0_direct");
+    ck_assert(ladder_select(&CONV_LADDER, "v1"));
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v1_im2col");
+    ck_assert(ladder_select(&CONV_LADDER, "v2_implicit_threads"));
+    ck_assert(ladder_select(&CONV_LADDER, "v0_direct"));
+    ck_assert(ladder_select(&CONV_LADDER, "auto"));
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v2_implicit_threads");
+    ck_assert(!ladder_select(&CONV_LADDER, "fast"));      // the old --conv words are gone
+    ck_assert(!ladder_select(&CONV_LADDER, "v9"));
+    ck_assert(!ladder_select(&CONV_LADDER, NULL));
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v2_implicit_threads");
+    ck_assert_str_eq(CONV_LADDER.rungs[0].name, "v0_direct");
+    ck_assert_str_eq(CONV_LADDER.rungs[1].name, "v1_im2col");
 }
 END_TEST
 
@@ -324,7 +324,7 @@ static Suite *conv_suite(void)
     tcase_add_test(tc, test_conv_threads_bitwise_identical);
     tcase_add_test(tc, test_conv_shape_errors_name_the_fix);
     tcase_add_test(tc, test_conv_out_size_lecture_cases);
-    tcase_add_test(tc, test_conv_select_names);
+    tcase_add_test(tc, test_conv_ladder_select_by_name);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,6 +10,8 @@
 #include "base/rng.h"
 #include "base/threads.h"
 #include "bench/peak.h"
+#include "kernels/adam.h"
+#include "kernels/conv.h"
 #include "kernels/gemm.h"
 
 #include <stdatomic.h>
@@ -39,15 +41,15 @@ static void check_shape(int M, int N, int K, int pad, bool accumulate)
     size_t cn = (size_t)M * ldc;
     float *want = malloc((cn + 1) * sizeof *want), *got = malloc((cn + 1) * sizeof *got);
     memcpy(want, C0, cn * sizeof *want);
-    GEMM_IMPLS[0].fn(M, N, K, A, lda, B, ldb, want, ldc, accumulate);
+    gemm_rung_fn(&GEMM_LADDER.rungs[0])(M, N, K, A, lda, B, ldb, want, ldc, accumulate);
     double atol = DL_ATOL * sqrt(K > 1 ? K : 1);
-    for (int k = 1; k < GEMM_N_IMPLS; k++) {
-        if (!GEMM_IMPLS[k].available()) continue;
+    for (int k = 1; k < GEMM_LADDER.n_rungs; k++) {
+        if (!rung_available(&GEMM_LADDER.rungs[k])) continue;
         memcpy(got, C0, cn * sizeof *got);
-        GEMM_IMPLS[k].fn(M, N, K, A, lda, B, ldb, got, ldc, accumulate);
+        gemm_rung_fn(&GEMM_LADDER.rungs[k])(M, N, K, A, lda, B, ldb, got, ldc, accumulate);
         char what[160];
         snprintf(what, sizeof what, "%s vs v0_naive, M=%d N=%d K=%d pad=%d accumulate=%d",
-                 GEMM_IMPLS[k].name, M, N, K, pad, accumulate);
+                 GEMM_LADDER.rungs[k].name, M, N, K, pad, accumulate);
         dl_ck_close(what, got, want, cn, atol, DL_RTOL);
         for (int i = 0; i < M; i++)
             for (int j = N; j < ldc; j++)
@@ -98,17 +100,17 @@ END_TEST
 START_TEST(test_gemm_zero_sizes)
 {
     float c[4] = {1, 2, 3, 4}, a[1] = {5}, b[1] = {6};
-    for (int k = 0; k < GEMM_N_IMPLS; k++) {
-        GEMM_IMPLS[k].fn(2, 2, 0, a, 1, b, 2, c, 2, true);   // K = 0, accumulate: C unchanged
+    for (int k = 0; k < GEMM_LADDER.n_rungs; k++) {
+        gemm_rung_fn(&GEMM_LADDER.rungs[k])(2, 2, 0, a, 1, b, 2, c, 2, true);   // K = 0, accumulate: C unchanged
         ck_assert_msg(c[0] == 1 && c[3] == 4, "%s changed C for K=0 with accumulate",
-                      GEMM_IMPLS[k].name);
+                      GEMM_LADDER.rungs[k].name);
     }
-    for (int k = 0; k < GEMM_N_IMPLS; k++) {
+    for (int k = 0; k < GEMM_LADDER.n_rungs; k++) {
         float z[4] = {1, 2, 3, 4};
-        GEMM_IMPLS[k].fn(2, 2, 0, a, 1, b, 2, z, 2, false);   // K = 0: C = 0
+        gemm_rung_fn(&GEMM_LADDER.rungs[k])(2, 2, 0, a, 1, b, 2, z, 2, false);   // K = 0: C = 0
         ck_assert_msg(z[0] == 0 && z[1] == 0 && z[2] == 0 && z[3] == 0,
-                      "%s did not zero C for K=0", GEMM_IMPLS[k].name);
-        GEMM_IMPLS[k].fn(0, 2, 1, a, 1, b, 2, z, 2, false);   // M = 0: nothing to do
+                      "%s did not zero C for K=0", GEMM_LADDER.rungs[k].name);
+        gemm_rung_fn(&GEMM_LADDER.rungs[k])(0, 2, 1, a, 1, b, 2, z, 2, false);   // M = 0: nothing to do
     }
 }
 END_TEST
@@ -116,9 +118,9 @@ END_TEST
 // v4 on 1, 2 and 3 threads must agree bit for bit (same KC blocks, same kernel per tile).
 START_TEST(test_gemm_threads_bitwise_identical)
 {
-    const GemmImpl *v4 = NULL;
-    for (int k = 0; k < GEMM_N_IMPLS; k++)
-        if (strcmp(GEMM_IMPLS[k].name, "v4_threads") == 0) v4 = &GEMM_IMPLS[k];
+    const KernelRung *v4 = NULL;
+    for (int k = 0; k < GEMM_LADDER.n_rungs; k++)
+        if (strcmp(GEMM_LADDER.rungs[k].name, "v4_threads") == 0) v4 = &GEMM_LADDER.rungs[k];
     ck_assert_ptr_nonnull(v4);
     static const int shapes[][3] = {{257, 129, 300}, {150, 200, 700}, {45, 800, 129}};
     for (int s = 0; s < 3; s++) {
@@ -133,11 +135,11 @@ START_TEST(test_gemm_threads_bitwise_identical)
         for (int acc = 0; acc < 2; acc++) {
             memcpy(C1, Cstart, cn * sizeof *C1);
             threads_set(1);
-            v4->fn(M, N, K, A, K, B, N, C1, N, acc);
+            gemm_rung_fn(v4)(M, N, K, A, K, B, N, C1, N, acc);
             for (int T = 2; T <= 3; T++) {
                 memcpy(Ct, Cstart, cn * sizeof *Ct);
                 threads_set(T);
-                v4->fn(M, N, K, A, K, B, N, Ct, N, acc);
+                gemm_rung_fn(v4)(M, N, K, A, K, B, N, Ct, N, acc);
                 for (size_t i = 0; i < cn; i++)
                     ck_assert_msg(memcmp(&Ct[i], &C1[i], sizeof(float)) == 0,
                                   "v4_threads M=%d N=%d K=%d acc=%d: %d threads give %.9g at "
@@ -159,27 +161,62 @@ START_TEST(test_gemm_bad_stride_exits_with_message)
 }
 END_TEST
 
-START_TEST(test_gemm_select_names)
+// Rungs by full name, by version (v3: the newest v3 this CPU runs), naive and auto; a bad name
+// changes nothing.
+START_TEST(test_gemm_ladder_select_by_name_and_version)
 {
-    ck_assert(gemm_select("naive"));
-    ck_assert_str_eq(gemm_selected(), "v0_naive");
-    ck_assert(gemm_select("ikj"));
-    ck_assert_str_eq(gemm_selected(), "v1_ikj");
-    ck_assert(gemm_select("blocked"));
-    ck_assert_str_eq(gemm_selected(), "v2_blocked");
-    ck_assert(gemm_select("simd"));
-    ck_assert(strncmp(gemm_selected(), "v3_", 3) == 0);
-    ck_assert(gemm_select("threads"));
-    ck_assert_str_eq(gemm_selected(), "v4_threads");
-    ck_assert(!gemm_select("fastest"));
-    ck_assert_str_eq(gemm_selected(), "v4_threads");   // unchanged by a bad name
-    ck_assert(!gemm_select(NULL));
-    ck_assert(gemm_select("auto"));
-    ck_assert_str_eq(gemm_selected(), "v4_threads");
-    // gemm() calls the selected rung
-    float a[2] = {1, 2}, b[2] = {3, 4}, c[1] = {0};
-    gemm(1, 1, 2, a, 2, b, 1, c, 1, false);
-    ck_assert_float_eq(c[0], 11.0f);
+    ck_assert(ladder_select(&GEMM_LADDER, "naive"));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v0_naive");
+    ck_assert(ladder_select(&GEMM_LADDER, "v1_ikj"));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v1_ikj");
+    ck_assert(ladder_select(&GEMM_LADDER, "v2"));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v2_blocked");
+    const KernelRung *avx2 = NULL, *avx512 = NULL;
+    for (int k = 0; k < GEMM_LADDER.n_rungs; k++) {
+        if (strcmp(GEMM_LADDER.rungs[k].name, "v3_avx2") == 0) avx2 = &GEMM_LADDER.rungs[k];
+        if (strcmp(GEMM_LADDER.rungs[k].name, "v3_avx512") == 0) avx512 = &GEMM_LADDER.rungs[k];
+    }
+    ck_assert(avx2 && avx512);
+    const KernelRung *v3 = rung_available(avx512) ? avx512 : rung_available(avx2) ? avx2 : NULL;
+    ck_assert_ptr_eq(ladder_find(&GEMM_LADDER, "v3"), v3);
+    if (rung_available(avx2)) {   // both v3 rungs are reachable by their full names
+        ck_assert(ladder_select(&GEMM_LADDER, "v3_avx2"));
+        ck_assert_ptr_eq(ladder_selected(&GEMM_LADDER), avx2);
+    }
+    ck_assert(ladder_select(&GEMM_LADDER, "auto"));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v4_threads");
+    ck_assert(!ladder_select(&GEMM_LADDER, "simd"));   // the old --kernel words are gone
+    ck_assert(!ladder_select(&GEMM_LADDER, "fastest"));
+    ck_assert(!ladder_select(&GEMM_LADDER, NULL));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v4_threads");   // unchanged
+}
+END_TEST
+
+// --kernel SPEC: bare auto/naive for every ladder, LADDER=RUNG items, all or nothing.
+START_TEST(test_kernels_select_spec)
+{
+    char err[256];
+    ck_assert(kernels_select("naive", err, sizeof err));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v0_naive");
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v0_direct");
+    ck_assert_str_eq(ladder_selected(&ADAM_LADDER)->name, "v0_naive");
+    ck_assert(kernels_select("auto,gemm=v2_blocked,conv=v1", err, sizeof err));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v2_blocked");
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v1_im2col");
+    ck_assert_str_eq(ladder_selected(&ADAM_LADDER)->name, "v3_threads");
+    // a bad item anywhere leaves every ladder as it was, and the message names the fix
+    ck_assert(!kernels_select("gemm=v0,conv=v7", err, sizeof err));
+    ck_assert_msg(strstr(err, "conv has no rung 'v7'") && strstr(err, "v1_im2col"), "%s", err);
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v2_blocked");
+    ck_assert(!kernels_select("fft=v1", err, sizeof err));
+    ck_assert_msg(strstr(err, "no kernel ladder 'fft'") && strstr(err, "gemm"), "%s", err);
+    ck_assert(!kernels_select("blocked", err, sizeof err));
+    ck_assert_msg(strstr(err, "gemm=blocked"), "%s", err);
+    ck_assert(!kernels_select("", err, sizeof err));
+    ck_assert(kernels_select("auto", err, sizeof err));
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v4_threads");
+    ck_assert_ptr_eq(kernels_ladder("adam"), &ADAM_LADDER);
+    ck_assert_ptr_null(kernels_ladder("fft"));
 }
 END_TEST
 
@@ -250,8 +287,8 @@ START_TEST(test_gemm_inside_parallel_for_matches_naive)
     float *A = rand_matrix(&r, M, K, K), *B = rand_matrix(&r, K, N, N);
     float *C = malloc((size_t)ITEMS * M * N * sizeof *C);
     float *want = malloc((size_t)M * N * sizeof *want);
-    GEMM_IMPLS[0].fn(M, N, K, A, K, B, N, want, N, false);
-    ck_assert(gemm_select("auto"));
+    gemm_rung_fn(&GEMM_LADDER.rungs[0])(M, N, K, A, K, B, N, want, N, false);
+    ck_assert(ladder_select(&GEMM_LADDER, "auto"));
     threads_set(2);
     PerItem p = {A, B, C, M, N, K};
     parallel_for(ITEMS, gemm_item, &p);
@@ -286,7 +323,8 @@ static Suite *gemm_suite(void)
     tcase_add_test(tc, test_gemm_rungs_threaded_match_naive);
     tcase_add_test(tc, test_gemm_zero_sizes);
     tcase_add_test(tc, test_gemm_threads_bitwise_identical);
-    tcase_add_test(tc, test_gemm_select_names);
+    tcase_add_test(tc, test_gemm_ladder_select_by_name_and_version);
+    tcase_add_test(tc, test_kernels_select_spec);
     tcase_add_exit_test(tc, test_gemm_bad_stride_exits_with_message, 1);
     tcase_add_test(tc, test_threads_parallel_for_covers_each_index_once);
     tcase_add_test(tc, test_threads_nested_parallel_for_runs_inline);

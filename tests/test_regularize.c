@@ -177,7 +177,8 @@ START_TEST(test_batchnorm_matches_pytorch)
     const int B = x->shape[0], K = x->shape[1];
     const double atol_sum = DL_ATOL * sqrt((double)B);
     BatchNorm bn;
-    Params list = {0};
+    Params list;
+    params_init(&list, &params);
     batchnorm_init(&bn, &params, K, &list);
     ck_assert_int_eq(list.n, 2);
     tensor_copy_from(bn.gamma, fixture_get(f, "bn.gamma")->v, (size_t)K);

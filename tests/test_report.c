@@ -8,6 +8,8 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/files.h"
+#include "kernels/conv.h"
+#include "kernels/gemm.h"
 #include "report/cli.h"
 #include "report/metrics.h"
 #include "report/plot.h"
@@ -120,11 +122,13 @@ START_TEST(test_cli_every_flag_space_form)
 {
     Cli c;
     ck_assert_int_eq(PARSE(&c, NULL, 0, "--quick", "--bench", "--seed", "7", "--threads", "3",
-                           "--kernel", "blocked", "--data", "/d", "--out", "/o"), 0);
+                           "--kernel", "gemm=v2_blocked", "--data", "/d", "--out", "/o"), 0);
     ck_assert(c.quick && !c.full && c.bench);
     ck_assert_uint_eq(c.seed, 7);
     ck_assert_int_eq(c.threads, 3);
-    ck_assert_str_eq(c.kernel, "blocked");
+    ck_assert_str_eq(c.kernel, "gemm=v2_blocked");
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v2_blocked");
+    ck_assert(kernels_select("auto", NULL, 0));
     ck_assert_str_eq(c.data_dir, "/d");
     ck_assert_str_eq(c.out_dir, "/o");
     ck_assert_int_eq(PARSE(&c, NULL, 0, "--full"), 0);
@@ -136,19 +140,22 @@ START_TEST(test_cli_every_flag_equals_form)
 {
     Cli c;
     ck_assert_int_eq(PARSE(&c, NULL, 0, "--seed=18446744073709551615", "--threads=64",
-                           "--kernel=simd", "--data=/d2", "--out=/o2"), 0);
+                           "--kernel=conv=v1", "--data=/d2", "--out=/o2"), 0);
     ck_assert_uint_eq(c.seed, UINT64_MAX);
     ck_assert_int_eq(c.threads, 64);
-    ck_assert_str_eq(c.kernel, "simd");
+    ck_assert_str_eq(c.kernel, "conv=v1");
+    ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v1_im2col");
     ck_assert_str_eq(c.data_dir, "/d2");
     ck_assert_str_eq(c.out_dir, "/o2");
-    const char *kernels[] = {"naive", "ikj", "blocked", "simd", "threads", "auto"};
+    const char *kernels[] = {"naive", "gemm=v1_ikj", "gemm=v2", "gemm=v3", "adam=v2_simd",
+                             "auto"};
     for (int i = 0; i < 6; i++) {
         char arg[32];
         snprintf(arg, sizeof arg, "--kernel=%s", kernels[i]);
         ck_assert_int_eq(PARSE(&c, NULL, 0, arg), 0);
         ck_assert_str_eq(c.kernel, kernels[i]);
     }
+    ck_assert_str_eq(ladder_selected(&GEMM_LADDER)->name, "v4_threads");   // auto came last
     ck_assert_int_eq(PARSE(&c, NULL, 0, "--seed", "0", "--seed", "5"), 0);   // last one wins
     ck_assert_uint_eq(c.seed, 5);
 }
@@ -173,8 +180,15 @@ START_TEST(test_cli_errors_name_the_problem)
     EXPECT_ERROR("--threads expects an integer from 1 to 64, got '0'", "--threads", "0");
     EXPECT_ERROR("--threads expects an integer from 1 to 64, got '65'", "--threads=65");
     EXPECT_ERROR("--threads expects an integer from 1 to 64, got '2.5'", "--threads=2.5");
-    EXPECT_ERROR("--kernel expects one of naive|ikj|blocked|simd|threads|auto, got 'fast'",
-                 "--kernel", "fast");
+    EXPECT_ERROR("--kernel fast: a bare word must be auto or naive; pick one ladder's rung as "
+                 "LADDER=RUNG, e.g. gemm=fast (see --help)", "--kernel", "fast");
+    {
+        Cli c_;
+        ck_assert_int_eq(PARSE(&c_, NULL, 0, "--kernel", "gemm=v9"), -1);
+        const char *want = "--kernel gemm=v9: gemm has no rung 'v9' that this CPU can run; its "
+                           "rungs are v0_naive, v1_ikj, v2_blocked, v3_avx2";
+        ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
+    }
     EXPECT_ERROR("--quick and --full cannot be used together (pick one)", "--quick", "--full");
     EXPECT_ERROR("--quick takes no value, got '--quick=1'", "--quick=1");
     EXPECT_ERROR("--out expects a folder, got ''", "--out=");
@@ -213,7 +227,8 @@ START_TEST(test_cli_help_returns_1_and_lists_extras_with_defaults)
     ck_assert_int_eq(epochs, 10);   // --help shows (and keeps) the defaults
     ck_assert(slurp(path, text, sizeof text) > 0);
     const char *want[] = {"test program", "--quick", "--full", "--bench", "--seed N",
-                          "(default 42)", "--threads N", "--kernel NAME", "--data DIR",
+                          "(default 42)", "--threads N", "--kernel SPEC", "gemm=v2_blocked",
+                          "v4_threads", "--save FILE", "--resume FILE", "--data DIR",
                           "--out DIR", "(default /tmp/ch/out)", "--help", "--epochs N",
                           "passes over the data (default 10)", "--lr X", "(default 0.25)",
                           "--optim S", "(default 'adam')", "--verbose", "(default off)"};

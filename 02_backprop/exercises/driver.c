@@ -90,9 +90,9 @@ static void run(void)
 #elif defined(EXERCISE_ex4_gemm_blocked)
 static GemmFn naive_gemm(void)
 {
-    for (int i = 0; i < GEMM_N_IMPLS; i++)
-        if (!strcmp(GEMM_IMPLS[i].name, "v0_naive")) return GEMM_IMPLS[i].fn;
-    fprintf(stderr, "driver: no v0_naive rung in GEMM_IMPLS\n");
+    const KernelRung *r = ladder_find(&GEMM_LADDER, "v0_naive");
+    if (r) return gemm_rung_fn(r);
+    fprintf(stderr, "driver: no v0_naive rung in GEMM_LADDER\n");
     exit(1);
 }
 
@@ -156,7 +156,7 @@ static void run(void)
 
 #elif defined(EXERCISE_ex5_mlp_step)
 // A 4 → 8 → 3 MLP, Xavier-initialised from seed 5, five SGD steps (lr 0.5) on one batch of
-// 6 examples: the loss before each step, then every parameter. gemm_select("naive") makes
+// 6 examples: the loss before each step, then every parameter. ladder_select(&GEMM_LADDER, "naive") makes
 // the numbers identical on every CPU (the SIMD rungs round differently).
 static void run(void)
 {
@@ -166,10 +166,11 @@ static void run(void)
     arena_init(&step_arena, "step");
     Tape tp;
     tape_init(&tp, &step_arena);
-    gemm_select("naive");
+    ladder_select(&GEMM_LADDER, "naive");
     Rng r;
     rng_seed(&r, 5);
-    Params params = {0};
+    Params params;
+    params_init(&params, &params_arena);
     Linear l1, l2;
     linear_init(&l1, &params_arena, IN, HID, INIT_XAVIER_UNIFORM, &r, &params);
     linear_init(&l2, &params_arena, HID, OUT, INIT_XAVIER_UNIFORM, &r, &params);

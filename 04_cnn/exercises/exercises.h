@@ -56,8 +56,8 @@ void ex_conv_forward_fast(const float *x, const float *w, const float *b, float 
 /* Plain C only: the library's convolution and GEMM are off limits in these exercises (a
  * call is a compile error "attempt to use poisoned …"). Write your own loops — a helper of
  * your own needs another name than these. */
-#pragma GCC poison gemm gemm_select gemm_selected GEMM_IMPLS GEMM_N_IMPLS
-#pragma GCC poison conv_im2col conv_col2im conv_select conv_selected CONV_IMPLS CONV_N_IMPLS
+#pragma GCC poison gemm gemm_rung_fn GEMM_LADDER
+#pragma GCC poison conv_im2col conv_col2im conv_impl conv_selected CONV_LADDER
 #pragma GCC poison op_conv2d op_maxpool2d op_matmul conv2d_forward
 
 #endif

@@ -93,11 +93,12 @@ void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res)
         free(probe);
         // Reference: one v0 step (t = 10, so the bias corrections are not trivial).
         bench_fill(th, g, m, v, n);
-        ADAM_IMPLS[0].fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, 10);
+        adam_impl(&ADAM_LADDER.rungs[0])->fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, 10);
         memcpy(ref, th, n * sizeof(float));
 
-        for (int k = 0; k < ADAM_N_IMPLS; k++) {
-            const AdamImpl *im = &ADAM_IMPLS[k];
+        for (int k = 0; k < ADAM_LADDER.n_rungs; k++) {
+            const KernelRung *rung = &ADAM_LADDER.rungs[k];
+            const AdamImpl *im = adam_impl(rung);
             bench_fill(th, g, m, v, n);
             im->fn(th, g, m, v, n, BENCH_LR, 0.9f, 0.999f, 1e-8f, BENCH_WD, true, 10);
             double err = bench_max_abs_diff(th, ref, n);
@@ -119,14 +120,14 @@ void adam_bench(int threads, bool quick, FILE *out, AdamBenchResult *res)
             row->seconds[k] = sec;
             row->gbs[k] = gbs;
             row->max_err[k] = err;
-            fprintf(out, "  %11zu  %-11s %4d %10.3f %8.2f %6.1f%%  %.1e\n", n, im->name, reps,
+            fprintf(out, "  %11zu  %-11s %4d %10.3f %8.2f %6.1f%%  %.1e\n", n, rung->name, reps,
                     sec * 1e3, gbs, 100.0 * gbs / r.update_gbs, err);
         }
         free(th); free(g); free(m); free(v); free(ref);
     }
     bool slow = false;
     for (int si = 0; si < n_sizes; si++)
-        for (int k = 0; k < ADAM_N_IMPLS; k++)
+        for (int k = 0; k < ADAM_LADDER.n_rungs; k++)
             slow |= !r.rows[si].skipped && r.rows[si].runs[k] < BENCH_REPS;
     if (slow)
         fprintf(out, "  (runs = %d: one step took > %.2f s, so the median is of %d runs)\n",

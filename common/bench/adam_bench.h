@@ -9,14 +9,15 @@
 #include "kernels/adam.h"
 
 #define ADAM_BENCH_MAX_SIZES 3
+#define ADAM_BENCH_MAX_RUNGS 8
 
 typedef struct AdamBenchRow {
     size_t n;                          // parameters
     bool skipped;                      // allocation failed (note printed)
-    int runs[ADAM_N_RUNGS];                       // timed runs per rung (median taken)
-    double seconds[ADAM_N_RUNGS];                 // median seconds per step, per rung (ADAM_IMPLS order)
-    double gbs[ADAM_N_RUNGS];                     // bytes_per_param · n / seconds / 1e9
-    double max_err[ADAM_N_RUNGS];                 // max |θ_rung − θ_v0| after one step
+    int runs[ADAM_BENCH_MAX_RUNGS];                       // timed runs per rung (median taken)
+    double seconds[ADAM_BENCH_MAX_RUNGS];                 // median seconds per step, per rung (ADAM_LADDER order)
+    double gbs[ADAM_BENCH_MAX_RUNGS];                     // bytes_per_param · n / seconds / 1e9
+    double max_err[ADAM_BENCH_MAX_RUNGS];                 // max |θ_rung − θ_v0| after one step
 } AdamBenchRow;
 
 typedef struct AdamBenchResult {

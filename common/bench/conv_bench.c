@@ -71,18 +71,18 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
     static const struct { const char *name; int C_in, H, C_out; } layers[CONV_BENCH_LAYERS] = {
         {"conv1", 1, 28, 32}, {"conv2", 32, 14, 64}};
     if (threads < 1) threads = 1;
-    if (CONV_N_IMPLS > CONV_BENCH_MAX_RUNGS)
-        dl_die("conv_bench: CONV_IMPLS has %d rungs, raise CONV_BENCH_MAX_RUNGS (%d)",
-               CONV_N_IMPLS, CONV_BENCH_MAX_RUNGS);
+    if (CONV_LADDER.n_rungs > CONV_BENCH_MAX_RUNGS)
+        dl_die("conv_bench: CONV_LADDER has %d rungs, raise CONV_BENCH_MAX_RUNGS (%d)",
+               CONV_LADDER.n_rungs, CONV_BENCH_MAX_RUNGS);
     int batch = quick ? 16 : 64;
     ConvBenchResult r = {.threads = threads, .batch = batch, .isa = peak_isa(),
-                         .n_rungs = CONV_N_IMPLS};
+                         .n_rungs = CONV_LADDER.n_rungs};
     int saved_threads = threads_get();
     threads_set(threads);
     r.peak1_gflops = peak_gflops(1);
     r.peak_gflops = threads == 1 ? r.peak1_gflops : peak_gflops(threads);
     // v1's GEMM is the selected rung: threaded only when that is v4_threads.
-    int v1_threads = strcmp(gemm_selected(), "v4_threads") == 0 ? threads : 1;
+    int v1_threads = strcmp(ladder_selected(&GEMM_LADDER)->name, "v4_threads") == 0 ? threads : 1;
 
     fprintf(out, "Conv ladder: DigitCNN conv layers, batch %d, NCHW, seed %d, median of %d runs "
                  "(v0: %d) after a warm-up\n", batch, BENCH_SEED, BENCH_REPS, BENCH_V0_REPS);
@@ -90,7 +90,7 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
                  "same as forward)\n");
     fprintf(out, "threads: v0_direct 1; v1_im2col %d (its GEMM is gemm()'s rung %s); v2 %d. "
                  "%%peak vs the %s FMA peak on that many threads: %.1f GFLOP/s on 1, %.1f on %d\n",
-            v1_threads, gemm_selected(), threads, r.isa, r.peak1_gflops, r.peak_gflops, threads);
+            v1_threads, ladder_selected(&GEMM_LADDER)->name, threads, r.isa, r.peak1_gflops, r.peak_gflops, threads);
 
     Rng rng;
     rng_seed(&rng, BENCH_SEED);
@@ -125,17 +125,17 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
                 s.H_out, s.W_out, L->gflop);
         fprintf(out, "  memory: im2col buffer %.3f MiB per image, %.2f MiB for the whole batch; "
                      "workspace", L->im2col_mib_image, L->im2col_mib_batch);
-        for (int k = 0; k < CONV_N_IMPLS; k++) {
-            L->work_mib[k] = CONV_IMPLS[k].workspace(&s) * 4.0 / (1 << 20);
-            fprintf(out, " %s %.2f MiB%s", CONV_IMPLS[k].name, L->work_mib[k],
-                    k + 1 < CONV_N_IMPLS ? "," : "\n");
+        for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+            L->work_mib[k] = conv_impl(&CONV_LADDER.rungs[k])->workspace(&s) * 4.0 / (1 << 20);
+            fprintf(out, " %s %.2f MiB%s", CONV_LADDER.rungs[k].name, L->work_mib[k],
+                    k + 1 < CONV_LADDER.n_rungs ? "," : "\n");
         }
         fprintf(out, "  %-16s %-20s %3s %4s %9s %9s %7s %9s  %s\n", "pass", "version", "thr",
                 "reps", "ms", "GFLOP/s", "%peak", "speedup", "max|err|");
         for (int p = 0; p < CONV_BENCH_PASSES; p++) {
             double v0_sec = 0;
-            for (int k = 0; k < CONV_N_IMPLS; k++) {
-                const ConvImpl *impl = &CONV_IMPLS[k];
+            for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+                const ConvImpl *impl = conv_impl(&CONV_LADDER.rungs[k]);
                 size_t wsz = impl->workspace(&s);
                 float *work = wsz ? alloc_floats(wsz) : NULL;
                 Pass run = {.impl = impl, .s = &s, .pass = p, .x = x, .w = w, .b = b, .dy = dy,
@@ -152,7 +152,7 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
                 L->gflops[k][p] = gf;
                 L->max_err[k][p] = k == 0 ? 0.0 : bench_max_abs_diff(got[p], ref[p], out_n[p]);
                 fprintf(out, "  %-16s %-20s %3d %4d %9.3f %9.2f %6.1f%% %8.1fx  %.1e\n",
-                        p == 0 || k == 0 ? pass_name[p] : "", impl->name, thr, reps, sec * 1e3,
+                        p == 0 || k == 0 ? pass_name[p] : "", CONV_LADDER.rungs[k].name, thr, reps, sec * 1e3,
                         gf, 100.0 * gf / peak, v0_sec / sec, L->max_err[k][p]);
             }
         }
@@ -163,11 +163,11 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
         free(x); free(w); free(b); free(dy); free(db);
     }
     // A training step's conv work with the fastest rung (the last): conv1 needs no dx.
-    int f = CONV_N_IMPLS - 1;
+    int f = CONV_LADDER.n_rungs - 1;
     r.step_ms = r.layer[0].ms[f][0] + r.layer[0].ms[f][2] + r.layer[1].ms[f][0] +
                 r.layer[1].ms[f][1] + r.layer[1].ms[f][2];
     fprintf(out, "\n%s per training step (conv1 fwd + bwd_weight, conv2 fwd + bwd_data + "
-                 "bwd_weight), batch %d: %.2f ms on %d thread%s\n", CONV_IMPLS[f].name, batch,
+                 "bwd_weight), batch %d: %.2f ms on %d thread%s\n", CONV_LADDER.rungs[f].name, batch,
             r.step_ms, threads, threads == 1 ? "" : "s");
     threads_set(saved_threads);
     if (res) *res = r;

@@ -105,9 +105,9 @@ void gemm_bench(int threads, bool quick, FILE *out, FILE *tsv, GemmBenchResult *
     const int *sizes = quick ? quick_sizes : full_sizes;
     int n_sizes = quick ? 2 : 5;
     if (threads < 1) threads = 1;
-    if (GEMM_N_IMPLS > GEMM_BENCH_MAX_RUNGS)
-        dl_die("gemm_bench: GEMM_IMPLS has %d rungs, raise GEMM_BENCH_MAX_RUNGS (%d)",
-               GEMM_N_IMPLS, GEMM_BENCH_MAX_RUNGS);
+    if (GEMM_LADDER.n_rungs > GEMM_BENCH_MAX_RUNGS)
+        dl_die("gemm_bench: GEMM_LADDER has %d rungs, raise GEMM_BENCH_MAX_RUNGS (%d)",
+               GEMM_LADDER.n_rungs, GEMM_BENCH_MAX_RUNGS);
     GemmBenchResult r = {.threads = threads, .isa = peak_isa(), .n_sizes = n_sizes};
     int saved_threads = threads_get();
     threads_set(threads);
@@ -147,13 +147,13 @@ void gemm_bench(int threads, bool quick, FILE *out, FILE *tsv, GemmBenchResult *
         fprintf(out, "  %-12s %4s %10s %9s %7s %10s  %s\n", "version", "reps", "ms", "GFLOP/s",
                 "%peak", "speedup", "max|err|");
         double v0_sec = 0;
-        for (int k = 0; k < GEMM_N_IMPLS; k++) {
-            const GemmImpl *g = &GEMM_IMPLS[k];
-            if (!g->available()) {
+        for (int k = 0; k < GEMM_LADDER.n_rungs; k++) {
+            const KernelRung *g = &GEMM_LADDER.rungs[k];
+            if (!rung_available(g)) {
                 fprintf(out, "  %-12s (skipped: this CPU lacks the instructions)\n", g->name);
                 continue;
             }
-            Run run = {.fn = g->fn, .n = n, .a = a, .b = b, .c = k == 0 ? c0 : c};
+            Run run = {.fn = gemm_rung_fn(g), .n = n, .a = a, .b = b, .c = k == 0 ? c0 : c};
             int reps;
             double sec = time_median(&run, &reps);
             if (k == 0) v0_sec = sec;
@@ -174,7 +174,7 @@ void gemm_bench(int threads, bool quick, FILE *out, FILE *tsv, GemmBenchResult *
             print_row(out, tsv, n, "OpenBLAS", reps, sec, r.peak_gflops, v0_sec,
                       bench_max_abs_diff(c, c0, nn));
             fprintf(out, "  fastest rung %s / OpenBLAS (%d thread%s) = %.2f\n",
-                    GEMM_IMPLS[z->best].name, threads, threads == 1 ? "" : "s", z->ratio);
+                    GEMM_LADDER.rungs[z->best].name, threads, threads == 1 ? "" : "s", z->ratio);
             // OpenBLAS's idle workers spin for ~0.1 s: let them go to sleep before the next
             // timing, or they would steal a core from it.
             nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 250000000}, NULL);

@@ -273,18 +273,18 @@ static void adam_v3_threads(float *theta, const float *g, float *m, float *v, si
 }
 
 // Bytes per parameter are those of the bench's AdamW step (see v0's comment for the passes).
-const AdamImpl ADAM_IMPLS[] = {
-    {"v0_naive", adam_v0_naive, 64.0},
-    {"v1_fused", adam_v1_fused, 28.0},
-    {"v2_simd", adam_v2_simd, 28.0},
-    {"v3_threads", adam_v3_threads, 28.0},
+static const AdamImpl V0 = {adam_v0_naive, 64.0}, V1 = {adam_v1_fused, 28.0},
+                      V2 = {adam_v2_simd, 28.0}, V3 = {adam_v3_threads, 28.0};
+static const KernelRung ADAM_RUNGS[] = {
+    {"v0_naive", &V0, NULL}, {"v1_fused", &V1, NULL}, {"v2_simd", &V2, NULL},
+    {"v3_threads", &V3, NULL},
 };
-const int ADAM_N_IMPLS = (int)(sizeof ADAM_IMPLS / sizeof ADAM_IMPLS[0]);
-_Static_assert(sizeof ADAM_IMPLS / sizeof ADAM_IMPLS[0] == ADAM_N_RUNGS,
-               "ADAM_N_RUNGS must count the rungs of ADAM_IMPLS");
+KernelLadder ADAM_LADDER = {"adam", "the Adam/AdamW update, memory-bound (chapter 3)", ADAM_RUNGS,
+                            sizeof ADAM_RUNGS / sizeof ADAM_RUNGS[0], "v3_threads", NULL};
 
 void adam_update(float *theta, const float *g, float *m, float *v, size_t n, float lr,
                  float beta1, float beta2, float eps, float weight_decay, bool decoupled, long t)
 {
-    adam_v3_threads(theta, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, t);
+    adam_impl(ladder_selected(&ADAM_LADDER))->fn(theta, g, m, v, n, lr, beta1, beta2, eps,
+                                                 weight_decay, decoupled, t);
 }

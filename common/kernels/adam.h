@@ -20,22 +20,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kernels/ladder.h"
+
 typedef void (*AdamFn)(float *theta, const float *g, float *m, float *v, size_t n, float lr,
                        float beta1, float beta2, float eps, float weight_decay, bool decoupled,
                        long t);
 
 typedef struct AdamImpl {
-    const char *name;                  // "v0_naive", "v1_fused", "v2_simd", "v3_threads"
     AdamFn fn;
     double bytes_per_param;            // memory traffic per parameter (see adam.c)
 } AdamImpl;
 
-/* Every rung, oldest first: benches and tests iterate over this one table. */
-extern const AdamImpl ADAM_IMPLS[];
-extern const int ADAM_N_IMPLS;
-#define ADAM_N_RUNGS 4                 // entries in ADAM_IMPLS
+/* Every rung, oldest first (kernels/ladder.h): v0_naive v1_fused v2_simd v3_threads; "auto"
+ * is v3_threads. Benches and tests iterate over ADAM_LADDER.rungs; --kernel adam=… picks the
+ * rung optim_step runs. */
+extern KernelLadder ADAM_LADDER;
 
-/* The fastest rung (v3_threads; with 1 thread it runs v2 inline). optim_step uses it. */
+/* The entry points of one Adam rung. */
+static inline const AdamImpl *adam_impl(const KernelRung *r)
+{
+    return (const AdamImpl *)r->impl;
+}
+
+/* One step with the rung in use (by default v3_threads, which with 1 thread runs v2 inline).
+ * optim_step calls it for OPT_ADAM and OPT_ADAMW. */
 void adam_update(float *theta, const float *g, float *m, float *v, size_t n, float lr,
                  float beta1, float beta2, float eps, float weight_decay, bool decoupled, long t);
 

@@ -815,15 +815,13 @@ static GemmFn conv_v2_gemm(void)
 {
     static GemmFn fn;
     if (fn) return fn;
-    GemmFn pick = NULL, fallback = NULL;
-    for (int i = 0; i < GEMM_N_IMPLS; i++) {
-        const GemmImpl *g = &GEMM_IMPLS[i];
-        if (strcmp(g->name, "v3_avx512") == 0 && g->available()) pick = g->fn;
-        if (strcmp(g->name, "v3_avx2") == 0) fallback = g->fn;   // runs everywhere
-        if (!fallback && strcmp(g->name, "v2_blocked") == 0) fallback = g->fn;
-    }
-    fn = pick ? pick : fallback;
-    if (!fn) dl_die("conv v2: no single-thread GEMM rung found in GEMM_IMPLS");
+    // v3_avx512 where the CPU has it, else v3_avx2, whose function runs on every CPU (it
+    // falls back to the portable micro-kernel without AVX2).
+    const KernelRung *r = ladder_find(&GEMM_LADDER, "v3_avx512");
+    for (int i = 0; !r && i < GEMM_LADDER.n_rungs; i++)
+        if (strcmp(GEMM_LADDER.rungs[i].name, "v3_avx2") == 0) r = &GEMM_LADDER.rungs[i];
+    DL_CHECK(r, "conv v2: GEMM_LADDER has no rung v3_avx2");
+    fn = gemm_rung_fn(r);
     return fn;
 }
 
@@ -1022,31 +1020,15 @@ static void conv_v2_backward_weight(const ConvShape *s, const float *x, const fl
 
 // ---- the table and the selection ----
 
-const ConvImpl CONV_IMPLS[] = {
-    {"v0_direct", "direct", conv_v0_workspace, conv_v0_forward, conv_v0_backward_data,
-     conv_v0_backward_weight},
-    {"v1_im2col", "im2col", conv_v1_workspace, conv_v1_forward, conv_v1_backward_data,
-     conv_v1_backward_weight},
-    {"v2_implicit_threads", "fast", conv_v2_workspace, conv_v2_forward, conv_v2_backward_data,
-     conv_v2_backward_weight},
+static const ConvImpl V0 = {conv_v0_workspace, conv_v0_forward, conv_v0_backward_data,
+                            conv_v0_backward_weight};
+static const ConvImpl V1 = {conv_v1_workspace, conv_v1_forward, conv_v1_backward_data,
+                            conv_v1_backward_weight};
+static const ConvImpl V2 = {conv_v2_workspace, conv_v2_forward, conv_v2_backward_data,
+                            conv_v2_backward_weight};
+static const KernelRung CONV_RUNGS[] = {
+    {"v0_direct", &V0, NULL}, {"v1_im2col", &V1, NULL}, {"v2_implicit_threads", &V2, NULL},
 };
-const int CONV_N_IMPLS = (int)(sizeof CONV_IMPLS / sizeof CONV_IMPLS[0]);
-
-static const ConvImpl *conv_current = &CONV_IMPLS[2];   // "auto" = fast
-
-bool conv_select(const char *kernel)
-{
-    if (!kernel) return false;
-    if (strcmp(kernel, "auto") == 0) kernel = "fast";
-    for (int i = 0; i < CONV_N_IMPLS; i++)
-        if (strcmp(CONV_IMPLS[i].kernel, kernel) == 0) {
-            conv_current = &CONV_IMPLS[i];
-            return true;
-        }
-    return false;
-}
-
-const ConvImpl *conv_selected(void)
-{
-    return conv_current;
-}
+KernelLadder CONV_LADDER = {"conv", "2-D convolution, forward and backward (chapter 4)",
+                            CONV_RUNGS, sizeof CONV_RUNGS / sizeof CONV_RUNGS[0],
+                            "v2_implicit_threads", NULL};

@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kernels/ladder.h"
+
 typedef struct ConvShape {
     int N, C_in, H, W;                 // input x (N, C_in, H, W)
     int C_out, KH, KW;                 // weight w (C_out, C_in, KH, KW)
@@ -74,8 +76,6 @@ void conv_col2im(const ConvShape *s, const float *dcol, float *dx1);
  * Results do not depend on the thread count (each output element is summed in a fixed
  * order). The rungs differ only by float rounding (summation order). */
 typedef struct ConvImpl {
-    const char *name;                  // "v0_direct", "v1_im2col", "v2_…"
-    const char *kernel;                // the --conv name that selects it: direct|im2col|fast
     size_t (*workspace)(const ConvShape *s);
     void (*forward)(const ConvShape *s, const float *x, const float *w, const float *b,
                     float *y, float *work);
@@ -85,13 +85,19 @@ typedef struct ConvImpl {
                             float *db, float *work);
 } ConvImpl;
 
-/* Every rung, oldest first: benches and tests iterate over this one table. */
-extern const ConvImpl CONV_IMPLS[];
-extern const int CONV_N_IMPLS;
+/* Every rung, oldest first (kernels/ladder.h): v0_direct v1_im2col v2_implicit_threads;
+ * "auto" is v2. Benches and tests iterate over CONV_LADDER.rungs; --kernel conv=… picks the
+ * rung op_conv2d runs. */
+extern KernelLadder CONV_LADDER;
 
-/* The rung op_conv2d uses: `kernel` is direct|im2col|fast|auto ("auto" = fast).
- * Returns false (and changes nothing) for an unknown name. Default: auto. */
-bool conv_select(const char *kernel);
-const ConvImpl *conv_selected(void);
+/* The entry points of one conv rung, and of the rung in use. */
+static inline const ConvImpl *conv_impl(const KernelRung *r)
+{
+    return (const ConvImpl *)r->impl;
+}
+static inline const ConvImpl *conv_selected(void)
+{
+    return conv_impl(ladder_selected(&CONV_LADDER));
+}
 
 #endif

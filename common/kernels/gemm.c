@@ -520,42 +520,20 @@ static void gemm_v4_threads(int M, int N, int K, const float *A, int lda, const 
     gemm_packed(best_ukr(), T, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
-static bool always(void) { return true; }
-
-// ---- dispatch ----
-const GemmImpl GEMM_IMPLS[] = {
-    {"v0_naive", "naive", gemm_v0_naive, always},
-    {"v1_ikj", "ikj", gemm_v1_ikj, always},
-    {"v2_blocked", "blocked", gemm_v2_blocked, always},
-    {"v3_avx2", "simd", gemm_v3_avx2, have_avx2},
-    {"v3_avx512", "simd", gemm_v3_avx512, have_avx512},
-    {"v4_threads", "threads", gemm_v4_threads, always},
+// ---- the ladder ----
+static const GemmImpl V0 = {gemm_v0_naive}, V1 = {gemm_v1_ikj}, V2 = {gemm_v2_blocked},
+                      V3_AVX2 = {gemm_v3_avx2}, V3_AVX512 = {gemm_v3_avx512},
+                      V4 = {gemm_v4_threads};
+static const KernelRung GEMM_RUNGS[] = {
+    {"v0_naive", &V0, NULL},          {"v1_ikj", &V1, NULL},
+    {"v2_blocked", &V2, NULL},        {"v3_avx2", &V3_AVX2, have_avx2},
+    {"v3_avx512", &V3_AVX512, have_avx512}, {"v4_threads", &V4, NULL},
 };
-const int GEMM_N_IMPLS = (int)(sizeof GEMM_IMPLS / sizeof GEMM_IMPLS[0]);
-
-static const GemmImpl *selected = &GEMM_IMPLS[5];   // "auto" = v4_threads
-
-bool gemm_select(const char *kernel)
-{
-    if (!kernel) return false;
-    const GemmImpl *pick = NULL;
-    if (strcmp(kernel, "auto") == 0) {
-        pick = &GEMM_IMPLS[5];
-    } else if (strcmp(kernel, "simd") == 0) {   // the widest single-thread SIMD rung
-        pick = have_avx512() ? &GEMM_IMPLS[4] : &GEMM_IMPLS[3];
-    } else {
-        for (int i = 0; i < GEMM_N_IMPLS; i++)
-            if (strcmp(kernel, GEMM_IMPLS[i].kernel) == 0) { pick = &GEMM_IMPLS[i]; break; }
-    }
-    if (!pick) return false;
-    selected = pick;
-    return true;
-}
-
-const char *gemm_selected(void) { return selected->name; }
+KernelLadder GEMM_LADDER = {"gemm", "C = A·B, every matmul (chapter 2)", GEMM_RUNGS,
+                            sizeof GEMM_RUNGS / sizeof GEMM_RUNGS[0], "v4_threads", NULL};
 
 void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
           int ldc, bool accumulate)
 {
-    selected->fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    gemm_rung_fn(ladder_selected(&GEMM_LADDER))(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }

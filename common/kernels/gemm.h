@@ -19,27 +19,25 @@
 
 #include <stdbool.h>
 
+#include "kernels/ladder.h"
+
 typedef void (*GemmFn)(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                        float *C, int ldc, bool accumulate);
 
 typedef struct GemmImpl {
-    const char *name;                  // "v0_naive", …
-    const char *kernel;                // the --kernel name that selects it: naive|ikj|blocked|simd|threads
     GemmFn fn;
-    bool (*available)(void);           // false when the CPU lacks the instructions
 } GemmImpl;
 
-/* Every rung, oldest first: benches and tests iterate over this one table. */
-extern const GemmImpl GEMM_IMPLS[];
-extern const int GEMM_N_IMPLS;
+/* Every rung, oldest first (kernels/ladder.h): v0_naive v1_ikj v2_blocked v3_avx2 v3_avx512
+ * v4_threads; "auto" is v4_threads. Benches and tests iterate over GEMM_LADDER.rungs;
+ * --kernel gemm=… picks the rung gemm() calls. */
+extern KernelLadder GEMM_LADDER;
 
-/* The rung that gemm() calls. `kernel` is one of naive|ikj|blocked|simd|threads|auto
- * ("simd" = the widest SIMD rung the CPU has, "auto" = the fastest available).
- * Returns false (and changes nothing) for an unknown name. */
-bool gemm_select(const char *kernel);
-
-/* Name of the rung gemm() currently calls, e.g. "v4_threads". */
-const char *gemm_selected(void);
+/* The function of one GEMM rung. */
+static inline GemmFn gemm_rung_fn(const KernelRung *r)
+{
+    return ((const GemmImpl *)r->impl)->fn;
+}
 
 /* C (+)= A·B with the selected rung (see the top of this file for shapes). */
 void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,

@@ -2,10 +2,14 @@
 #include "nn/params.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+
+void params_init(Params *p, Arena *a)
+{
+    *p = (Params){.arena = a};
+}
 
 void params_scope(Params *p, const char *scope)
 {
@@ -25,13 +29,14 @@ static void full_name(const Params *p, const char *name, char *out)
              "characters", p->scope, n, DL_PARAM_NAME - 1);
 }
 
-// Grow an array of *cap elements of `size` bytes to hold one more.
-static void *grow(void *items, int *cap, int n, size_t size, const char *what)
+// Room for one more element in an array of n (capacity *cap) of `size` bytes each: a copy of
+// twice the size in the arena (the old copy stays there unused; the waste is < 2x, once).
+static void *grow(Arena *a, void *items, int *cap, int n, size_t size)
 {
     if (n < *cap) return items;
     int c = *cap ? 2 * *cap : 16;
-    void *q = realloc(items, (size_t)c * size);
-    DL_CHECK(q, "params: out of memory for %d %s", c, what);
+    void *q = arena_alloc(a, (size_t)c * size);
+    if (n) memcpy(q, items, (size_t)n * size);
     *cap = c;
     return q;
 }
@@ -40,11 +45,13 @@ void params_add(Params *p, Tensor *t)
 {
     DL_CHECK(t->grad, "params_add: tensor '%s' has no grad buffer (make it with tensor_param)",
              t->name ? t->name : "?");
+    DL_CHECK(p->arena, "params_add: call params_init(&params, arena) before adding '%s'",
+             t->name ? t->name : "?");
     if (p->n == p->cap) {   // items and names grow together
         int cap = p->cap;
-        p->items = grow(p->items, &cap, p->n, sizeof *p->items, "parameters");
+        p->items = grow(p->arena, p->items, &cap, p->n, sizeof *p->items);
         cap = p->cap;
-        p->names = grow(p->names, &cap, p->n, sizeof *p->names, "parameter names");
+        p->names = grow(p->arena, p->names, &cap, p->n, sizeof *p->names);
         p->cap = cap;
     }
     p->items[p->n] = t;
@@ -54,7 +61,9 @@ void params_add(Params *p, Tensor *t)
 
 void params_add_buffer(Params *p, const char *name, float *data, size_t n)
 {
-    p->buffers = grow(p->buffers, &p->cap_buffers, p->n_buffers, sizeof *p->buffers, "buffers");
+    DL_CHECK(p->arena, "params_add_buffer: call params_init(&params, arena) before adding '%s'",
+             name ? name : "?");
+    p->buffers = grow(p->arena, p->buffers, &p->cap_buffers, p->n_buffers, sizeof *p->buffers);
     ParamBuffer *b = &p->buffers[p->n_buffers++];
     full_name(p, name, b->name);
     b->data = data;
@@ -102,12 +111,4 @@ void params_restore(Params *p, const float *src)
         memcpy(p->buffers[i].data, src, p->buffers[i].n * sizeof(float));
         src += p->buffers[i].n;
     }
-}
-
-void params_free(Params *p)
-{
-    free(p->items);
-    free(p->names);
-    free(p->buffers);
-    *p = (Params){0};
 }

@@ -7,8 +7,8 @@
  * (train/checkpoint.h). Layers add their tensors as they are built (nn/linear.h …), in a fixed
  * order, each under a name: "<scope>.<tensor name>" ("fc1.linear.w") when the builder set a
  * scope with params_scope(), else the tensor's own name.
- * The lists grow as needed (no fixed limit); params_free() releases them. The tensors and
- * buffer arrays themselves belong to the model's arena.
+ * The lists grow as needed (no fixed limit) inside the arena given to params_init — the
+ * model's params arena, which also holds the tensors — so there is nothing to free.
  */
 #ifndef DL_NN_PARAMS_H
 #define DL_NN_PARAMS_H
@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "autograd/tensor.h"
+#include "base/arena.h"
 
 #define DL_PARAM_NAME 64   // bytes of a parameter or buffer name, with its terminating 0
 
@@ -26,6 +27,7 @@ typedef struct ParamBuffer {
 } ParamBuffer;
 
 typedef struct Params {
+    Arena *arena;                      // where the lists live (params_init)
     Tensor **items;                    // (n) trainable tensors, each with a grad
     char (*names)[DL_PARAM_NAME];      // (n)
     int n, cap;
@@ -33,6 +35,9 @@ typedef struct Params {
     int n_buffers, cap_buffers;
     char scope[DL_PARAM_NAME / 2];     // prefix of the names added next ("" = none)
 } Params;
+
+/* An empty list whose storage comes from arena a (usually the params arena). */
+void params_init(Params *p, Arena *a);
 
 /* Names added from now on start with "<scope>." ("" or NULL: no prefix). */
 void params_scope(Params *p, const char *scope);
@@ -54,8 +59,5 @@ void params_zero_grad(Params *p);
 size_t params_snapshot_size(const Params *p);
 void params_snapshot(const Params *p, float *dst);
 void params_restore(Params *p, const float *src);
-
-/* Release the lists (not the tensors). The Params is empty and reusable afterwards. */
-void params_free(Params *p);
 
 #endif

@@ -14,12 +14,10 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "base/threads.h"
-#include "kernels/gemm.h"
+#include "kernels/ladder.h"
 
 #define MAX_THREADS 64
 
-static const char *const KERNELS[] = {"naive", "ikj", "blocked", "simd", "threads", "auto"};
-#define N_KERNELS ((int)(sizeof KERNELS / sizeof KERNELS[0]))
 
 
 // Folder of the program: "build/x/run" -> "build/x", "run" -> ".", "/run" -> "/".
@@ -101,13 +99,21 @@ static void print_usage(const Cli *cli, const char *argv0, const char *about,
     printf("  %-18s random seed (default %llu)\n", "--seed N", (unsigned long long)cli->seed);
     printf("  %-18s worker threads, 1 to %d (default %d, the online CPUs)\n", "--threads N",
            MAX_THREADS, cli->threads);
-    printf("  %-18s naive|ikj|blocked|simd|threads|auto (default %s)\n", "--kernel NAME",
-           cli->kernel);
+    printf("  %-18s kernel rungs: auto (the fastest, default), naive (every v0), or\n"
+           "  %-18s LADDER=RUNG[,…] with a rung's name or version, e.g. gemm=v2_blocked,conv=v1\n",
+           "--kernel SPEC", "");
+    kernels_describe(stdout);
     printf("  %-18s data folder (default %s; or set DL_DATA)\n", "--data DIR", cli->data_dir);
     printf("  %-18s mnist|fashion: which image set (default: MNIST, else Fashion-MNIST when\n"
            "  %-18s only that is in the data folder); --data mnist|fashion is short for it\n",
            "--dataset NAME", "");
     printf("  %-18s output folder (default %s)\n", "--out DIR", cli->out_dir);
+    printf("  %-18s write a checkpoint of the main training run to FILE when it ends (and of\n"
+           "  %-18s the run in progress on Ctrl-C; default then <out>/interrupted.ckpt)\n",
+           "--save FILE", "");
+    printf("  %-18s continue the training run saved in FILE (train/checkpoint.h): the run\n"
+           "  %-18s goes on with exactly the numbers an uninterrupted one would print\n",
+           "--resume FILE", "");
     printf("  %-18s %s\n", "--help", "this text");
     if (n_extras > 0) printf("\nflags of this program:\n");
     for (int i = 0; i < n_extras; i++) {
@@ -131,6 +137,8 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
 {
     const char *argv0 = argc > 0 && argv[0] ? argv[0] : "run";
     cli_defaults(cli, argv0);
+    cli->argc = argc;
+    cli->argv = argv;
     if (errlen) err[0] = '\0';
     if (n_extras > 0 && !extras) n_extras = 0;
     for (int i = 0; i < n_extras; i++) {
@@ -153,9 +161,10 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
 
     // The common flags, looked up before the chapter's extras.
     enum { F_QUICK, F_FULL, F_BENCH, F_SEED, F_THREADS, F_KERNEL, F_DATA, F_OUT, F_DATASET,
-           N_COMMON };
+           F_SAVE, F_RESUME, N_COMMON };
     static const char *const COMMON[N_COMMON] = {
-        "quick", "full", "bench", "seed", "threads", "kernel", "data", "out", "dataset",
+        "quick", "full", "bench", "seed", "threads", "kernel", "data", "out", "dataset", "save",
+        "resume",
     };
     bool data_set = false, out_set = false;
     for (int i = 1; i < argc; i++) {
@@ -245,14 +254,19 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
             }
             cli->threads = (int)l;
         } else if (flag == F_KERNEL) {
-            int k = 0;
-            while (k < N_KERNELS && strcmp(val, KERNELS[k]) != 0) k++;
-            if (k == N_KERNELS) {
-                snprintf(err, errlen, "--kernel expects one of naive|ikj|blocked|simd|threads|auto, "
-                         "got '%s'", val);
+            if (!kernels_select(val, err, errlen)) return -1;
+            if (!path_copy(cli->kernel, sizeof cli->kernel, val)) {
+                snprintf(err, errlen, "--kernel: the spec is too long (at most %zu characters)",
+                         sizeof cli->kernel - 1);
                 return -1;
             }
-            snprintf(cli->kernel, sizeof cli->kernel, "%s", KERNELS[k]);
+        } else if (flag == F_SAVE || flag == F_RESUME) {
+            char *dst = flag == F_SAVE ? cli->save_path : cli->resume_path;
+            if (!*val || !path_copy(dst, sizeof cli->save_path, val)) {
+                snprintf(err, errlen, "--%s expects a file name of 1 to %zu characters",
+                         COMMON[flag], sizeof cli->save_path - 1);
+                return -1;
+            }
         } else if (flag == F_DATASET ||
                    (flag == F_DATA && (strcmp(val, "mnist") == 0 || strcmp(val, "fashion") == 0))) {
             // --dataset NAME, and --data NAME as its short form (a folder named "mnist" or
@@ -301,9 +315,6 @@ void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtr
     if (!make_dirs(cli->out_dir))
         dl_die("cannot create the output folder '%s': %s (pass --out DIR with a folder you "
                "can write to)", cli->out_dir, strerror(errno));
-    // The two flags that configure the kernels take effect here, once for every chapter.
+    // --threads takes effect here, once for every chapter (--kernel did while parsing).
     threads_set(cli->threads);
-    if (!gemm_select(cli->kernel))
-        dl_die_status(DL_EXIT_USAGE, "--kernel '%s' is not available on this CPU (see --help)",
-                      cli->kernel);
 }

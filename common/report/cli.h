@@ -17,11 +17,16 @@ typedef struct Cli {
     bool bench;           // --bench: run the kernel benchmarks instead of training
     uint64_t seed;        // --seed N (default 42)
     int threads;          // --threads N (default: number of online CPUs, at most 64)
-    char kernel[16];      // --kernel naive|ikj|blocked|simd|threads|auto (default auto)
+    char kernel[128];     // --kernel SPEC (default auto): rungs of the kernel ladders,
+                          // applied while parsing (kernels/ladder.h has the grammar)
     char data_dir[512];   // --data DIR (default: <repo>/data, found from argv[0])
     char dataset[16];     // --dataset mnist|fashion, or --data mnist|fashion for short;
                           // "" (default): MNIST, else Fashion-MNIST when only that is present
     char out_dir[512];    // --out DIR (default: <chapter folder>/out, from argv[0])
+    char save_path[512];  // --save FILE: checkpoint of the main run ("" = none)
+    char resume_path[512];// --resume FILE: continue a run from its checkpoint ("" = none)
+    int argc;             // the command line, for messages such as "resume with: …"
+    char **argv;
 } Cli;
 
 /* A chapter-specific flag: "--name VALUE" stored into *dest (type 'i' int, 'f' float,
@@ -34,7 +39,8 @@ typedef struct CliExtra {
     const char *help;     // one line, shown by --help with the default value
 } CliExtra;
 
-/* Parse argv into cli (defaults first) and the extras. Returns 0 on success, 1 when
+/* Parse argv into cli (defaults first) and the extras; --kernel is applied at once
+ * (kernels_select), so a bad rung name is reported here. Returns 0 on success, 1 when
  * --help was given (usage already printed on stdout), -1 on a bad flag or value with
  * err filled ("unknown flag '--foo' (see --help)", "--seed expects a non-negative
  * integer, got 'abc'"). `about` is the first line of the usage text. */
@@ -42,8 +48,8 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
                    const CliExtra *extras, int n_extras, char *err, size_t errlen);
 
 /* cli_parse_args for main(): exits 0 after --help, exits DL_EXIT_USAGE with
- * "error: <err>" on stderr for a bad flag. Then applies the kernel flags (threads_set,
- * gemm_select) and creates out_dir. */
+ * "error: <err>" on stderr for a bad flag. Then applies --threads (threads_set) and creates
+ * out_dir. (--kernel takes effect while parsing: kernels_select.) */
 void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
                int n_extras);
 
