@@ -1,0 +1,143 @@
+/* common/train/eval.c — see train/eval.h. */
+#include "train/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "ops/loss.h"
+
+// Index of the largest of row[0 … C) (the first one on ties).
+static int arg_max(const float *row, int C)
+{
+    int best = 0;
+    for (int j = 1; j < C; j++) best = row[j] > row[best] ? j : best;
+    return best;
+}
+
+void eval_classifier(Model *m, void *net, ForwardFn forward, const Dataset *d, int eval_batch,
+                     bool detail, ClassifierEval *e)
+{
+    const int EB = eval_batch > 0 ? eval_batch : 1000, C = d->n_classes;
+    DL_CHECK(d->n >= 1 && C >= 1, "eval_classifier: dataset '%s' has %d examples and %d classes",
+             d->name, d->n, C);
+    *e = (ClassifierEval){.n = d->n, .n_classes = C};
+    if (detail) {
+        e->confusion = calloc((size_t)C * C, sizeof *e->confusion);
+        e->pred = dl_malloc((size_t)d->n * sizeof *e->pred, "predictions");
+        DL_CHECK(e->confusion, "eval_classifier: out of memory for a %dx%d confusion matrix", C, C);
+    }
+    Tape *tp = &m->tp;
+    bool was = tp->recording;
+    tape_set_recording(tp, false);
+    double total = 0;
+    long correct = 0;
+    for (int start = 0; start < d->n; start += EB) {
+        int B = d->n - start < EB ? d->n - start : EB;
+        Batch b = {.B = B, .dim = d->dim, .x = d->x + (size_t)start * d->dim, .y = d->y + start,
+                   .d = d};
+        Tensor *logits = forward(net, tp, &b, false, NULL);
+        DL_CHECK(logits->ndim == 2 && logits->shape[0] == B && logits->shape[1] == C,
+                 "eval_classifier: the model's output is not (%d, %d) logits for %d classes", B,
+                 C, C);
+        total += (double)tensor_item(op_cross_entropy(tp, logits, b.y)) * B;
+        for (int i = 0; i < B; i++) {
+            int p = arg_max(logits->data + (size_t)i * C, C);
+            correct += p == b.y[i];
+            if (detail) {
+                e->pred[start + i] = p;
+                e->confusion[b.y[i] * C + p]++;
+            }
+        }
+        tape_reset(tp);
+    }
+    tape_set_recording(tp, was);
+    e->loss = total / d->n;
+    e->acc_pct = 100.0 * (double)correct / d->n;
+}
+
+void eval_free(ClassifierEval *e)
+{
+    free(e->confusion);
+    free(e->pred);
+    e->confusion = NULL;
+    e->pred = NULL;
+}
+
+double eval_class_scores(const ClassifierEval *e, ClassScores *scores)
+{
+    DL_CHECK(e->confusion, "eval_class_scores: evaluate with detail=true first");
+    const int C = e->n_classes;
+    double macro = 0;
+    for (int c = 0; c < C; c++) {
+        int tp = e->confusion[c * C + c], predicted = 0, actual = 0;
+        for (int k = 0; k < C; k++) {
+            predicted += e->confusion[k * C + c];
+            actual += e->confusion[c * C + k];
+        }
+        ClassScores s = {.support = actual};
+        s.precision = predicted ? (double)tp / predicted : 0;
+        s.recall = actual ? (double)tp / actual : 0;
+        s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall)
+                                          : 0;
+        scores[c] = s;
+        macro += s.f1;
+    }
+    return macro / C;
+}
+
+BinaryScores eval_binary(const int *pred, const int *y, int n)
+{
+    DL_CHECK(n >= 1, "eval_binary: no examples");
+    BinaryScores b = {0};
+    for (int i = 0; i < n; i++) {
+        if (pred[i] && y[i]) b.tp++;
+        else if (pred[i]) b.fp++;
+        else if (y[i]) b.fn++;
+        else b.tn++;
+    }
+    b.acc_pct = 100.0 * (b.tp + b.tn) / n;
+    b.precision = b.tp + b.fp ? (double)b.tp / (b.tp + b.fp) : 0;
+    b.recall = b.tp + b.fn ? (double)b.tp / (b.tp + b.fn) : 0;
+    b.f1 = b.precision + b.recall > 0 ? 2 * b.precision * b.recall / (b.precision + b.recall) : 0;
+    return b;
+}
+
+LmEval eval_lm(Model *m, void *net, ForwardFn forward, const int *tokens, size_t n_tokens,
+               int B, int T)
+{
+    DL_CHECK(B >= 1 && T >= 1, "eval_lm: need B >= 1 and T >= 1, got B = %d, T = %d", B, T);
+    const size_t windows = n_tokens / ((size_t)T + 1);
+    DL_CHECK(windows >= 1, "eval_lm: %zu tokens hold no window of T + 1 = %d tokens", n_tokens,
+             T + 1);
+    int *in = dl_malloc((size_t)B * T * sizeof *in, "eval_lm inputs");
+    int *tg = dl_malloc((size_t)B * T * sizeof *tg, "eval_lm targets");
+    Tape *tp = &m->tp;
+    bool was = tp->recording;
+    tape_set_recording(tp, false);
+    double total = 0;
+    long scored = 0;
+    for (size_t w0 = 0; w0 < windows; w0 += (size_t)B) {
+        int nb = windows - w0 < (size_t)B ? (int)(windows - w0) : B;
+        for (int i = 0; i < nb; i++) {
+            const int *win = tokens + (w0 + (size_t)i) * ((size_t)T + 1);
+            memcpy(in + (size_t)i * T, win, (size_t)T * sizeof *in);
+            memcpy(tg + (size_t)i * T, win + 1, (size_t)T * sizeof *tg);
+        }
+        Batch b = {.B = nb, .T = T, .tokens = in, .y = tg};
+        Tensor *logits = forward(net, tp, &b, false, NULL);
+        DL_CHECK(logits->ndim == 2 && logits->shape[0] == nb * T,
+                 "eval_lm: the model's output is not (B·T = %d, V) logits", nb * T);
+        total += (double)tensor_item(op_cross_entropy(tp, logits, tg)) * nb * T;
+        scored += (long)nb * T;
+        tape_reset(tp);
+    }
+    tape_set_recording(tp, was);
+    free(in);
+    free(tg);
+    LmEval e = {.loss = total / scored, .tokens = scored};
+    e.ppl = exp(e.loss);
+    e.bits = e.loss / log(2.0);
+    return e;
+}

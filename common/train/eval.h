@@ -1,0 +1,70 @@
+/* common/train/eval.h — how good a trained model is: classifiers and language models.
+ *
+ * Every evaluation runs the model in eval mode (train=false: no dropout, BatchNorm with its
+ * running statistics) with the tape not recording — values only, no nodes, no grads — in
+ * batches whose activations fit in memory, and rewinds the step arena after every batch.
+ *   classifier:      mean cross-entropy (nats), accuracy in percent, the confusion matrix,
+ *                    per-class precision / recall / F1 (lecture 3, "metrics beyond accuracy")
+ *   binary task:     TP FP FN TN, accuracy, precision, recall, F1 of a positive class
+ *   language model:  mean next-token cross-entropy, its perplexity exp(CE) and bits per token
+ */
+#ifndef DL_TRAIN_EVAL_H
+#define DL_TRAIN_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "data/dataset.h"
+#include "train/model.h"
+
+typedef struct ClassifierEval {
+    double loss;          // mean cross-entropy over the examples, nats
+    double acc_pct;       // percent of examples whose arg-max class is the label
+    int n, n_classes;
+    int *confusion;       // (n_classes, n_classes) counts, row = true class, col = predicted;
+                          // NULL unless asked for (then malloc'ed: eval_free)
+    int *pred;            // (n) the predicted classes; NULL unless asked for
+} ClassifierEval;
+
+/* Evaluate the classifier `forward` (logits (B, n_classes)) on d in batches of eval_batch
+ * (0: 1000). detail=true also fills confusion and pred. The model's tape is left as it was
+ * (recording or not) and empty. */
+void eval_classifier(Model *m, void *net, ForwardFn forward, const Dataset *d, int eval_batch,
+                     bool detail, ClassifierEval *e);
+void eval_free(ClassifierEval *e);
+
+typedef struct ClassScores {
+    double precision;     // TP / predicted as the class (0 when nothing was, as scikit-learn's
+                          // zero_division=0)
+    double recall;        // TP / examples of the class (0 when there are none)
+    double f1;            // their harmonic mean
+    int support;          // examples of the class
+} ClassScores;
+
+/* Per-class scores (n_classes) from a confusion matrix (detail=true); returns the macro F1. */
+double eval_class_scores(const ClassifierEval *e, ClassScores *scores);
+
+typedef struct BinaryScores {
+    int tp, fp, fn, tn;
+    double acc_pct, precision, recall, f1;
+} BinaryScores;
+
+/* Scores of predictions pred (n) against labels y (n), 1 = positive (precision 0 with no
+ * positive prediction and recall 0 with no positive label, as scikit-learn's zero_division=0). */
+BinaryScores eval_binary(const int *pred, const int *y, int n);
+
+typedef struct LmEval {
+    double loss;          // mean next-token cross-entropy, nats per token
+    double ppl;           // perplexity exp(loss)
+    double bits;          // loss / ln 2, bits per token
+    long tokens;          // predictions scored
+} LmEval;
+
+/* A language model on a token stream: the stream is cut into consecutive windows of T + 1
+ * tokens (the last partial window is dropped), B windows per batch; each batch has tokens
+ * (B, T) = window[0 … T) and targets y (B, T) = window[1 … T]; forward returns logits
+ * (B·T, V) row-major by (window, position). Dies if the stream holds no whole window. */
+LmEval eval_lm(Model *m, void *net, ForwardFn forward, const int *tokens, size_t n_tokens,
+               int B, int T);
+
+#endif
