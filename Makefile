@@ -11,6 +11,7 @@
 #   make plots        redraw every out/*.png from its .gp/.dat
 #   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
 #                     reference solutions); make expected, make student-edition DEST=dir
+#   make fuzz         libFuzzer targets for the file loaders (clang); make fuzz-run FUZZ_SECONDS=60
 #   make clean
 # Options: PORTABLE=1 (no -march=native; automatic off x86-64), SANITIZE=1 (ASan+UBSan build
 # in build/asan), CC=clang, ARGS="--quick" (flags passed to each chapter by make run).
@@ -146,3 +147,5 @@ clean:
 
 # Exercises and the grader: make grade / expected / student-edition (see grade.mk).
 include grade.mk
+# libFuzzer targets for the file loaders: make fuzz / fuzz-run (see fuzz.mk).
+include fuzz.mk

@@ -89,7 +89,37 @@ static void setup_tmp(void)
 }
 static void teardown_tmp(void) { dl_rm_rf(tmp); }
 
-/* idx_load must fail, leave d empty, and say `phrase`. */
+/* The whole of `path` (malloc'ed, *len bytes), or NULL when it is not a readable regular file. */
+static unsigned char *read_bytes(const char *path, size_t *len)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return NULL;
+    }
+    *len = (size_t)st.st_size;
+    unsigned char *buf = malloc(*len + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    return buf;
+}
+
+/* s with every `from` replaced by `to`, in place (to is no longer than from). */
+static void replace_all(char *s, const char *from, const char *to)
+{
+    size_t nf = strlen(from), nt = strlen(to);
+    for (char *p = strstr(s, from); p; p = strstr(p + nt, from)) {
+        memmove(p + nt, p + nf, strlen(p + nf) + 1);
+        memcpy(p, to, nt);
+    }
+}
+
+/* idx_load must fail, leave d empty, and say `phrase`. When both files can be read, idx_parse
+ * on their bytes must fail with the same message, with "images" and "labels" for the paths:
+ * there is one validation path. */
 static void expect_load_error(const char *phrase)
 {
     Dataset d;
@@ -100,6 +130,21 @@ static void expect_load_error(const char *phrase)
     ck_assert_ptr_null(d.x);
     ck_assert_ptr_null(d.y);
     dataset_free(&d);   // harmless on an empty dataset
+
+    size_t im_len = 0, lb_len = 0;
+    unsigned char *im = read_bytes(img_path, &im_len), *lb = read_bytes(lbl_path, &lb_len);
+    if (im && lb) {
+        char perr[512] = "";
+        ck_assert_msg(!idx_parse(im, im_len, lb, lb_len, &d, perr, sizeof perr),
+                      "idx_parse accepted the bytes idx_load rejected ('%s')", err);
+        replace_all(err, img_path, "images");
+        replace_all(err, lbl_path, "labels");
+        ck_assert_str_eq(perr, err);
+        ck_assert_ptr_null(d.x);
+        ck_assert_ptr_null(d.y);
+    }
+    free(im);
+    free(lb);
 }
 
 // ---- the real data set (data/mnist, or data/fashion-mnist when make data had to fall back) ----
@@ -197,6 +242,49 @@ START_TEST(test_idx_small_file_loads_and_scales_pixels)
     for (int i = 0; i < 12; i++) dl_ck_close1("pixel", d.x[i], i / 255.0, 0, 1e-7);
     for (int i = 0; i < 3; i++) ck_assert_int_eq(d.y[i], LABELS3[i]);
     dataset_free(&d);
+    ck_assert_ptr_null(d.x);
+}
+END_TEST
+
+START_TEST(test_idx_parse_in_memory_equals_idx_load_of_the_same_bytes)
+{
+    static const unsigned char L5[5] = {3, 1, 4, 1, 5};
+    write_images(img_path, 2051, 5, 3, 4, 0);
+    write_labels(lbl_path, 2049, L5, 5);
+    size_t im_len = 0, lb_len = 0;
+    unsigned char *im = read_bytes(img_path, &im_len), *lb = read_bytes(lbl_path, &lb_len);
+    ck_assert_ptr_nonnull(im);
+    ck_assert_ptr_nonnull(lb);
+    ck_assert_uint_eq(im_len, 16 + 5 * 3 * 4);
+    Dataset a, b;
+    char err[512];
+    ck_assert_msg(idx_load(img_path, lbl_path, &a, err, sizeof err), "%s", err);
+    ck_assert_msg(idx_parse(im, im_len, lb, lb_len, &b, err, sizeof err), "%s", err);
+    ck_assert_str_eq(b.name, a.name);
+    ck_assert_int_eq(b.n, a.n);
+    ck_assert_int_eq(b.dim, a.dim);
+    ck_assert_int_eq(b.rows, a.rows);
+    ck_assert_int_eq(b.cols, a.cols);
+    ck_assert_int_eq(b.n_classes, a.n_classes);
+    ck_assert_int_eq(a.n, 5);
+    ck_assert_int_eq(a.dim, 12);
+    ck_assert_msg(memcmp(b.x, a.x, (size_t)a.n * a.dim * sizeof *a.x) == 0, "pixels differ");
+    ck_assert_msg(memcmp(b.y, a.y, (size_t)a.n * sizeof *a.y) == 0, "labels differ");
+    for (int i = 0; i < 5; i++) ck_assert_int_eq(b.y[i], L5[i]);
+    dataset_free(&a);
+    dataset_free(&b);
+    free(im);
+    free(lb);
+}
+END_TEST
+
+START_TEST(test_idx_parse_empty_buffers_rejected)
+{
+    Dataset d;
+    char err[512] = "";
+    ck_assert(!idx_parse(NULL, 0, NULL, 0, &d, err, sizeof err));
+    ck_assert_str_eq(err, "images: file is 0 bytes, too short for an IDX image file "
+                          "(truncated download? run: make data)");
     ck_assert_ptr_null(d.x);
 }
 END_TEST
@@ -603,6 +691,8 @@ static Suite *data_suite(void)
     TCase *idx = tcase_create("idx");
     tcase_add_checked_fixture(idx, setup_tmp, teardown_tmp);
     tcase_add_test(idx, test_idx_small_file_loads_and_scales_pixels);
+    tcase_add_test(idx, test_idx_parse_in_memory_equals_idx_load_of_the_same_bytes);
+    tcase_add_test(idx, test_idx_parse_empty_buffers_rejected);
     tcase_add_test(idx, test_idx_missing_or_not_a_file_says_make_data);
     tcase_add_test(idx, test_idx_truncated_images_rejected);
     tcase_add_test(idx, test_idx_trailing_bytes_rejected);

@@ -4,7 +4,8 @@
  * Loaders validate everything they read and never die: they return false and write a message
  * that names the file, the problem and the fix into err (e.g. "data/mnist/train-images-idx3-
  * ubyte: file is 1000 bytes, expected 47040016 for 60000 images of 28x28 (truncated download?
- * run: make data)"). tests/fuzz/fuzz_idx.c feeds them random bytes.
+ * run: make data)"). All the checks live in idx_parse(), which works on bytes in memory;
+ * idx_load() reads the files and calls it. tests/fuzz/fuzz_idx.c feeds it random bytes.
  */
 #ifndef DL_DATA_IDX_H
 #define DL_DATA_IDX_H
@@ -14,10 +15,19 @@
 
 #include "data/dataset.h"
 
-/* Read an IDX3 image file (magic 2051) and an IDX1 label file (magic 2049) into d.
- * Checks: file opens, magic number, dimensions > 0, file size == header + payload,
- * image and label counts agree, labels < 10. On error returns false with err filled and
- * d left empty (dataset_free on it is harmless). Sets d->name to "idx". */
+/* Parse an IDX3 image file (magic 2051) and an IDX1 label file (magic 2049) held in memory,
+ * images[0..images_len) and labels[0..labels_len), into d (pixels scaled to [0, 1]).
+ * Checks: magic number, dimensions > 0 and within sanity limits, length == header + payload
+ * exactly, image and label counts agree, labels < 10. On error returns false with err filled
+ * (the two buffers are called "images" and "labels" in it) and d left empty (dataset_free on
+ * it is harmless). Sets d->name to "idx". Any bytes at all are safe to pass: this is what the
+ * fuzzer (tests/fuzz/fuzz_idx.c) calls. */
+bool idx_parse(const unsigned char *images, size_t images_len, const unsigned char *labels,
+               size_t labels_len, Dataset *d, char *err, size_t errlen);
+
+/* Read the two files and idx_parse them: the same checks and messages, with the paths in
+ * them, plus: the file opens and is a regular file. A file's header is checked against its
+ * size before anything is allocated. */
 bool idx_load(const char *images_path, const char *labels_path, Dataset *d, char *err,
               size_t errlen);
 
