@@ -313,6 +313,7 @@ START_TEST(test_conv2d_matches_pytorch_every_rung)
     static const char *cases[] = {"conv_a", "conv_b", "conv_c"};
     for (int k = 0; k < CONV_N_IMPLS; k++) {
         ck_assert(conv_select(CONV_IMPLS[k].kernel));
+        ck_assert_ptr_eq(conv_selected(), &CONV_IMPLS[k]);   // this rung, not a namesake
         for (int c = 0; c < 3; c++) {
             Arena step;
             arena_init(&step, "step");
@@ -448,6 +449,7 @@ START_TEST(test_batchnorm2d_matches_pytorch)
               atol_sum);
     check_fix("batchnorm2d eval dL/dbeta vs PyTorch", bn.beta->grad, f, "bn.eval_dbeta.f64", C,
               atol_sum);
+    params_free(&list);
     arena_free(&step);
     arena_free(&params);
     fixture_free(f);
@@ -499,6 +501,7 @@ START_TEST(test_conv2d_same_result_under_every_rung)
         float *ref[4] = {NULL};   // y, dx, dw, db of rung 0
         for (int k = 0; k < CONV_N_IMPLS; k++) {
             ck_assert(conv_select(CONV_IMPLS[k].kernel));
+            ck_assert_ptr_eq(conv_selected(), &CONV_IMPLS[k]);   // this rung, not a namesake
             Arena step;
             arena_init(&step, "step");
             Tape tp;
@@ -777,6 +780,7 @@ START_TEST(test_conv2d_init_ranges_and_params)
     double var = s2 / (double)c.w->size;
     ck_assert_msg(fabs(var / (2.0 / 150.0) - 1.0) < 0.15, "he init: var %g, want 2/150", var);
     for (size_t i = 0; i < c.b->size; i++) ck_assert_float_eq(c.b->data[i], 0.0f);
+    params_free(&list);
     arena_free(&params);
 }
 END_TEST

@@ -87,6 +87,11 @@ static float *copy_floats(const float *src, size_t n)
 }
 
 // Outputs of one rung on all passes; `bias` false passes b = NULL and db = NULL.
+// forward overwrites y, so y starts as all NaN: an element the rung does not write stays NaN
+// and fails the comparison (a fresh malloc could hand back the previous rung's freed y with
+// the right values still in it). backward_data and backward_weight ADD into dx, dw and db, so
+// these start from the known random dx0, dw0, db0 (not zero): an element the rung skips keeps
+// its starting value and misses the gradient that the reference added.
 typedef struct Out {
     float *y, *dx, *dw, *db;
 } Out;
@@ -96,6 +101,7 @@ static Out run_rung(const ConvImpl *impl, const Data *d, bool bias)
     Out o = {malloc(d->yn * sizeof(float)), copy_floats(d->dx0, d->xn),
              copy_floats(d->dw0, d->wn), copy_floats(d->db0, (size_t)d->s.C_out)};
     ck_assert_ptr_nonnull(o.y);
+    for (size_t i = 0; i < d->yn; i++) o.y[i] = NAN;
     size_t ws = impl->workspace(&d->s);
     float *work = ws ? malloc(ws * sizeof(float)) : NULL;   // exact size: ASan sees overruns
     impl->forward(&d->s, d->x, d->w, bias ? d->b : NULL, o.y, work);
@@ -122,6 +128,10 @@ static void check_case(const Case *c, bool bias)
     Data d = data_make(c, 7000u + (unsigned)(c->N * 131 + c->C_in * 17 + c->H * 7 + c->W));
     Out want = run_rung(&CONV_IMPLS[0], &d, bias);
     const ConvShape *s = &d.s;
+    // The reference itself writes every y (a NaN left in want.y would be matched by a NaN in
+    // the rung's y, as dl_ck_close requires NaN where want has NaN).
+    for (size_t i = 0; i < d.yn; i++)
+        ck_assert_msg(isfinite(want.y[i]), "v0_direct left y[%zu] unwritten (%g)", i, want.y[i]);
     double n_fwd = (double)s->C_in * s->KH * s->KW + 1;          // + bias
     double n_bd = (double)s->C_out * s->KH * s->KW + 1;          // + the starting dx
     double n_bw = (double)s->N * s->H_out * s->W_out + 1;        // + the starting dw
@@ -173,7 +183,8 @@ START_TEST(test_conv_direct_hand_example)
 {
     ConvShape s;
     ck_assert_ptr_null(conv_shape_init(&s, 1, 1, 3, 3, 1, 2, 2, 1, 0));
-    float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 1, 1, 1}, b[1] = {0.5f}, y[4];
+    float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 1, 1, 1}, b[1] = {0.5f};
+    float y[4] = {NAN, NAN, NAN, NAN};
     CONV_IMPLS[0].forward(&s, x, w, b, y, NULL);
     ck_assert_float_eq(y[0], 12.5f);
     ck_assert_float_eq(y[1], 16.5f);
@@ -308,6 +319,14 @@ START_TEST(test_conv_select_names)
     ck_assert_str_eq(conv_selected()->name, fast);   // unchanged by the failed calls
     ck_assert_str_eq(CONV_IMPLS[0].name, "v0_direct");
     ck_assert_str_eq(CONV_IMPLS[1].name, "v1_im2col");
+    // Each rung's --conv name selects that very rung: the tests that run "every rung" select
+    // by these names, so two rungs sharing one would leave one of them untested.
+    for (int k = 0; k < CONV_N_IMPLS; k++) {
+        ck_assert(conv_select(CONV_IMPLS[k].kernel));
+        ck_assert_msg(conv_selected() == &CONV_IMPLS[k], "conv_select(\"%s\") picks %s, not %s",
+                      CONV_IMPLS[k].kernel, conv_selected()->name, CONV_IMPLS[k].name);
+    }
+    ck_assert(conv_select("auto"));
 }
 END_TEST
 
