@@ -34,8 +34,9 @@ extern const GemmImpl GEMM_IMPLS[];
 extern const int GEMM_N_IMPLS;
 
 /* The rung that gemm() calls. `kernel` is one of naive|ikj|blocked|simd|threads|auto
- * ("simd" = the widest SIMD rung the CPU has, "auto" = the fastest available).
- * Returns false (and changes nothing) for an unknown name. */
+ * ("simd" = the widest SIMD rung the CPU has, "auto" = the fastest available), or the name
+ * of one rung ("v3_avx2"), which selects exactly that rung if the CPU can run it.
+ * Returns false (and changes nothing) for an unknown name or an unavailable rung. */
 bool gemm_select(const char *kernel);
 
 /* Name of the rung gemm() currently calls, e.g. "v4_threads". */
