@@ -596,11 +596,10 @@ START_TEST(test_image_grid_mnist_digits)
 END_TEST
 
 // Without gnuplot on PATH: false, .dat and .gp written, no PNG. Relies on Check running each
-// test in its own process (plot_available() has not looked yet), as test_report does.
+// test in its own process (plot_available() has not looked yet), as test_report does; so it is
+// registered only in fork mode.
 START_TEST(test_image_grid_without_gnuplot)
 {
-    const char *fork_mode = getenv("CK_FORK");
-    if (fork_mode && strcmp(fork_mode, "no") == 0) return;
     char dir[64], bin[128], path[160], old_path[4096];
     dl_tmpdir(dir, sizeof dir);
     snprintf(bin, sizeof bin, "%s/emptybin", dir);
@@ -678,7 +677,8 @@ static Suite *augment_suite(void)
     tcase_add_test(pl, test_image_grid_global_range);
     tcase_add_test(pl, test_image_grid_no_labels_constant_image);
     tcase_add_test(pl, test_image_grid_mnist_digits);
-    tcase_add_test(pl, test_image_grid_without_gnuplot);
+    dl_tcase_add_test_if(pl, test_image_grid_without_gnuplot, dl_check_forks(),
+                         "CK_FORK=no, and it needs a fresh process per test");
     tcase_add_test(pl, test_image_grid_bad_arguments_die);
     suite_add_tcase(s, pl);
     return s;

@@ -313,6 +313,7 @@ START_TEST(test_conv2d_matches_pytorch_every_rung)
     static const char *cases[] = {"conv_a", "conv_b", "conv_c"};
     for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
         ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
+        ck_assert_ptr_eq(ladder_selected(&CONV_LADDER), &CONV_LADDER.rungs[k]);   // this rung, not a namesake
         for (int c = 0; c < 3; c++) {
             Arena step;
             arena_init(&step, "step");
@@ -500,6 +501,7 @@ START_TEST(test_conv2d_same_result_under_every_rung)
         float *ref[4] = {NULL};   // y, dx, dw, db of rung 0
         for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
             ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
+            ck_assert_ptr_eq(ladder_selected(&CONV_LADDER), &CONV_LADDER.rungs[k]);   // this rung, not a namesake
             Arena step;
             arena_init(&step, "step");
             Tape tp;

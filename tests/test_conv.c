@@ -87,6 +87,11 @@ static float *copy_floats(const float *src, size_t n)
 }
 
 // Outputs of one rung on all passes; `bias` false passes b = NULL and db = NULL.
+// forward overwrites y, so y starts as all NaN: an element the rung does not write stays NaN
+// and fails the comparison (a fresh malloc could hand back the previous rung's freed y with
+// the right values still in it). backward_data and backward_weight ADD into dx, dw and db, so
+// these start from the known random dx0, dw0, db0 (not zero): an element the rung skips keeps
+// its starting value and misses the gradient that the reference added.
 typedef struct Out {
     float *y, *dx, *dw, *db;
 } Out;
@@ -96,6 +101,7 @@ static Out run_rung(const ConvImpl *impl, const Data *d, bool bias)
     Out o = {malloc(d->yn * sizeof(float)), copy_floats(d->dx0, d->xn),
              copy_floats(d->dw0, d->wn), copy_floats(d->db0, (size_t)d->s.C_out)};
     ck_assert_ptr_nonnull(o.y);
+    for (size_t i = 0; i < d->yn; i++) o.y[i] = NAN;
     size_t ws = impl->workspace(&d->s);
     float *work = ws ? malloc(ws * sizeof(float)) : NULL;   // exact size: ASan sees overruns
     impl->forward(&d->s, d->x, d->w, bias ? d->b : NULL, o.y, work);
@@ -122,6 +128,10 @@ static void check_case(const Case *c, bool bias)
     Data d = data_make(c, 7000u + (unsigned)(c->N * 131 + c->C_in * 17 + c->H * 7 + c->W));
     Out want = run_rung(conv_impl(&CONV_LADDER.rungs[0]), &d, bias);
     const ConvShape *s = &d.s;
+    // The reference itself writes every y (a NaN left in want.y would be matched by a NaN in
+    // the rung's y, as dl_ck_close requires NaN where want has NaN).
+    for (size_t i = 0; i < d.yn; i++)
+        ck_assert_msg(isfinite(want.y[i]), "v0_direct left y[%zu] unwritten (%g)", i, want.y[i]);
     double n_fwd = (double)s->C_in * s->KH * s->KW + 1;          // + bias
     double n_bd = (double)s->C_out * s->KH * s->KW + 1;          // + the starting dx
     double n_bw = (double)s->N * s->H_out * s->W_out + 1;        // + the starting dw
@@ -308,6 +318,12 @@ START_TEST(test_conv_ladder_select_by_name)
     ck_assert_str_eq(ladder_selected(&CONV_LADDER)->name, "v2_implicit_threads");
     ck_assert_str_eq(CONV_LADDER.rungs[0].name, "v0_direct");
     ck_assert_str_eq(CONV_LADDER.rungs[1].name, "v1_im2col");
+    // each rung's own name selects exactly that rung (the "every rung" tests select by name)
+    for (int k = 0; k < CONV_LADDER.n_rungs; k++) {
+        ck_assert(ladder_select(&CONV_LADDER, CONV_LADDER.rungs[k].name));
+        ck_assert_ptr_eq(ladder_selected(&CONV_LADDER), &CONV_LADDER.rungs[k]);
+    }
+    ck_assert(ladder_select(&CONV_LADDER, "auto"));
 }
 END_TEST
 

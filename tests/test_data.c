@@ -137,15 +137,25 @@ static void expect_load_error(const char *phrase)
         char perr[512] = "";
         ck_assert_msg(!idx_parse(im, im_len, lb, lb_len, &d, perr, sizeof perr),
                       "idx_parse accepted the bytes idx_load rejected ('%s')", err);
-        replace_all(err, img_path, "images");
-        replace_all(err, lbl_path, "labels");
-        ck_assert_str_eq(perr, err);
+        if (strcmp(img_path, lbl_path) != 0) {   // one file as both: its name is ambiguous
+            replace_all(err, img_path, "images");
+            replace_all(err, lbl_path, "labels");
+            ck_assert_str_eq(perr, err);
+        }
         ck_assert_ptr_null(d.x);
         ck_assert_ptr_null(d.y);
     }
     free(im);
     free(lb);
 }
+
+/* idx_load must fail and its message contain every phrase (NULL-terminated list): the problem
+ * and the file it names. */
+static void expect_load_error_all(const char *const *phrases)
+{
+    for (int i = 0; phrases[i]; i++) expect_load_error(phrases[i]);
+}
+#define EXPECT_LOAD_ERROR(...) expect_load_error_all((const char *const[]){__VA_ARGS__, NULL})
 
 // ---- the real data set (data/mnist, or data/fashion-mnist when make data had to fall back) ----
 // `make data` puts MNIST in data/mnist, or — when MNIST cannot be had — Fashion-MNIST in
@@ -323,13 +333,59 @@ START_TEST(test_idx_short_header_rejected)
 }
 END_TEST
 
-START_TEST(test_idx_wrong_magic_rejected)
+START_TEST(test_idx_wrong_image_magic_rejected)
 {
     write_images(img_path, 0x12345678u, 3, 2, 2, 0);
-    expect_load_error("magic 0x12345678");
-    // Image and label files swapped: the message points at the mix-up.
-    snprintf(img_path, sizeof img_path, "%s/labels", tmp);
-    expect_load_error("arguments swapped");
+    EXPECT_LOAD_ERROR("not an IDX image file", "magic 0x12345678",
+                      "expected 0x00000803", img_path);
+}
+END_TEST
+
+START_TEST(test_idx_wrong_label_magic_rejected)
+{
+    write_labels(lbl_path, 0x12345678u, LABELS3, 3);
+    EXPECT_LOAD_ERROR("not an IDX label file", "magic 0x12345678",
+                      "expected 0x00000801", lbl_path);
+}
+END_TEST
+
+// The whole 32-bit magic is compared: a loader that looks only at its low 16 bits (0x0803,
+// 0x0801) or only at its last byte would accept these.
+START_TEST(test_idx_magic_wrong_only_in_high_bytes_rejected)
+{
+    static const uint32_t image_magics[] = {0x01000803u, 0x00010803u};
+    static const uint32_t label_magics[] = {0x00010801u, 0x01000801u};
+    for (int i = 0; i < 2; i++) {
+        char magic[32];
+        write_images(img_path, image_magics[i], 3, 2, 2, 0);
+        snprintf(magic, sizeof magic, "magic 0x%08x", (unsigned)image_magics[i]);
+        EXPECT_LOAD_ERROR("not an IDX image file", magic, img_path);
+        write_images(img_path, 2051, 3, 2, 2, 0);
+        write_labels(lbl_path, label_magics[i], LABELS3, 3);
+        snprintf(magic, sizeof magic, "magic 0x%08x", (unsigned)label_magics[i]);
+        EXPECT_LOAD_ERROR("not an IDX label file", magic, lbl_path);
+        write_labels(lbl_path, 2049, LABELS3, 3);
+    }
+}
+END_TEST
+
+// An image file where the labels belong and a label file where the images belong: each is
+// rejected by name, and the message points at the mix-up.
+START_TEST(test_idx_image_and_label_files_swapped_rejected)
+{
+    char images[128], labels[128];
+    snprintf(images, sizeof images, "%s", img_path);
+    snprintf(labels, sizeof labels, "%s", lbl_path);
+
+    snprintf(lbl_path, sizeof lbl_path, "%s", images);   // images given as the label file
+    EXPECT_LOAD_ERROR("not an IDX label file", "magic 0x00000803",
+                      "this is an image file: arguments swapped?", images);
+    snprintf(lbl_path, sizeof lbl_path, "%s", labels);
+    snprintf(img_path, sizeof img_path, "%s", labels);   // labels given as the image file
+    EXPECT_LOAD_ERROR("not an IDX image file", "magic 0x00000801",
+                      "this is a label file: arguments swapped?", labels);
+    snprintf(lbl_path, sizeof lbl_path, "%s", images);   // both swapped
+    EXPECT_LOAD_ERROR("not an IDX image file", "arguments swapped?", labels);
 }
 END_TEST
 
@@ -697,7 +753,10 @@ static Suite *data_suite(void)
     tcase_add_test(idx, test_idx_truncated_images_rejected);
     tcase_add_test(idx, test_idx_trailing_bytes_rejected);
     tcase_add_test(idx, test_idx_short_header_rejected);
-    tcase_add_test(idx, test_idx_wrong_magic_rejected);
+    tcase_add_test(idx, test_idx_wrong_image_magic_rejected);
+    tcase_add_test(idx, test_idx_wrong_label_magic_rejected);
+    tcase_add_test(idx, test_idx_magic_wrong_only_in_high_bytes_rejected);
+    tcase_add_test(idx, test_idx_image_and_label_files_swapped_rejected);
     tcase_add_test(idx, test_idx_gzip_file_says_still_compressed);
     tcase_add_test(idx, test_idx_zero_dimension_rejected);
     tcase_add_test(idx, test_idx_huge_dimensions_rejected);

@@ -309,12 +309,44 @@ START_TEST(test_cli_parse_bad_flag_exits_usage)
 }
 END_TEST
 
-START_TEST(test_cli_parse_help_exits_0)
+// cli_parse on --help (or -h) in a child process, stdout into help_out: it must print the
+// usage and exit 0 itself. Were it to return, the child goes on to _exit(HELP_RETURNED), a
+// status no exit path of cli_parse uses, so "returned" and "exited 0" cannot be confused.
+#define HELP_RETURNED 3
+static char help_out[128];
+static const char *help_flag;
+static void cli_parse_help_child(void)
 {
-    char *argv[] = {"/tmp/ch/run", "--help", NULL};
+    if (!freopen(help_out, "w", stdout)) _exit(4);
+    char *argv[] = {"/tmp/ch/run", "--seed", "7", (char *)help_flag, NULL};
     Cli c;
-    ck_assert(freopen("/dev/null", "w", stdout) != NULL);
-    cli_parse(&c, 2, argv, "t", NULL, 0);
+    cli_parse(&c, 4, argv, "about this program", NULL, 0);
+    _exit(HELP_RETURNED);   // no fflush: only an exit from cli_parse delivers the usage text
+}
+
+START_TEST(test_cli_parse_help_prints_usage_and_exits_0_without_returning)
+{
+    char dir[64], text[8192], errs[1024];
+    dl_tmpdir(dir, sizeof dir);
+    path_in(help_out, sizeof help_out, dir, "stdout.txt");
+    const char *flags[] = {"--help", "-h"};
+    for (int i = 0; i < 2; i++) {
+        help_flag = flags[i];
+        int st = dl_run_child(cli_parse_help_child, errs, sizeof errs);
+        ck_assert_msg(st != HELP_RETURNED, "cli_parse returned after %s instead of exiting 0",
+                      flags[i]);
+        ck_assert_msg(st == 0, "cli_parse %s: exit status %d, want 0; stderr: %s", flags[i], st,
+                      errs);
+        ck_assert_msg(slurp(help_out, text, sizeof text) > 0, "cli_parse %s printed nothing",
+                      flags[i]);
+        const char *want[] = {"about this program", "usage: /tmp/ch/run [flags]", "--quick",
+                              "--seed N", "(default 42)", "--help"};
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            ck_assert_msg(strstr(text, want[k]), "%s: usage text lacks '%s':\n%s", flags[i],
+                          want[k], text);
+        ck_assert_msg(errs[0] == '\0', "%s wrote to stderr: %s", flags[i], errs);
+    }
+    dl_rm_rf(dir);
 }
 END_TEST
 
@@ -376,8 +408,7 @@ END_TEST
 
 START_TEST(test_atomic_close_reports_write_error)
 {
-    quiet_stderr();
-    if (!exists("/dev/full")) return;   // needs a device that fails every write
+    quiet_stderr();   // registered only where /dev/full (fails every write) is writable
     char dir[64], link[128];
     dl_tmpdir(dir, sizeof dir);
     path_in(link, sizeof link, dir, "out");
@@ -429,6 +460,7 @@ START_TEST(test_metrics_round_trip_and_replace)
     ck_assert(metrics_write(m));
     ck_assert(metrics_read(path, "pi", &v));
     ck_assert_double_eq_tol(v, 3.14159265358979, 1e-8);
+    metrics_free(m);
     free(m);
     dl_rm_rf(dir);
 }
@@ -610,9 +642,10 @@ START_TEST(test_plot_decision_writes_grid_and_points)
 }
 END_TEST
 
+// Registered only when gnuplot is installed (gnuplot_installed).
 START_TEST(test_plot_gnuplot_failure_returns_false_and_cleans_up)
 {
-    if (!plot_available()) return;
+    ck_assert(plot_available());
     char dir[64], path[128];
     dl_tmpdir(dir, sizeof dir);
     float zeros[3] = {0, 0, 0};   // nothing to draw on a log axis: gnuplot fails
@@ -629,11 +662,10 @@ END_TEST
 
 // Without gnuplot on PATH: .dat and .gp are still written, no PNG (a stale one is removed),
 // and one notice (not one per plot) says how to install gnuplot. Relies on Check running
-// each test in its own process, so that plot_available() has not looked yet.
+// each test in its own process, so that plot_available() has not looked yet (registered only
+// in fork mode).
 START_TEST(test_plot_without_gnuplot_writes_files_and_one_notice)
 {
-    const char *fork_mode = getenv("CK_FORK");
-    if (fork_mode && strcmp(fork_mode, "no") == 0) return;
     char dir[64], bin[128], log[128], path[128], text[4096];
     dl_tmpdir(dir, sizeof dir);
     path_in(bin, sizeof bin, dir, "emptybin");
@@ -716,8 +748,8 @@ END_TEST
 // the final state is always shown.
 START_TEST(test_progress_draws_on_a_terminal)
 {
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    if (master < 0) return;   // no pseudo-terminals in this sandbox
+    int master = posix_openpt(O_RDWR | O_NOCTTY);   // registered only if pty_available()
+    ck_assert_msg(master >= 0, "posix_openpt: %s", strerror(errno));
     ck_assert(grantpt(master) == 0 && unlockpt(master) == 0);
     int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
     ck_assert(slave >= 0);
@@ -746,6 +778,27 @@ START_TEST(test_progress_draws_on_a_terminal)
 }
 END_TEST
 
+// ---- what this machine offers (asked once, while the suite is built) ----
+
+// plot_available() in a child process: it caches its answer, and the tests forked from this
+// process later must still find it unasked (test_plot_without_gnuplot_…).
+static bool gnuplot_installed(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) _exit(plot_available() ? 0 : 1);
+    int st;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static bool pty_available(void)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0) return false;
+    close(master);
+    return true;
+}
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -759,14 +812,16 @@ static Suite *report_suite(void)
     tcase_add_test(cli, test_cli_extras_of_each_type);
     tcase_add_test(cli, test_cli_parse_creates_out_dir);
     tcase_add_exit_test(cli, test_cli_parse_bad_flag_exits_usage, DL_EXIT_USAGE);
-    tcase_add_exit_test(cli, test_cli_parse_help_exits_0, 0);
+    tcase_add_test(cli, test_cli_parse_help_prints_usage_and_exits_0_without_returning);
     tcase_add_exit_test(cli, test_cli_parse_unwritable_out_dies, DL_EXIT_ERROR);
     suite_add_tcase(s, cli);
 
     TCase *files = tcase_create("files");
     tcase_add_test(files, test_make_dirs_nested_existing_and_through_a_file);
     tcase_add_test(files, test_atomic_write_leaves_no_tmp);
-    tcase_add_test(files, test_atomic_close_reports_write_error);
+    dl_tcase_add_test_if(files, test_atomic_close_reports_write_error,
+                         access("/dev/full", W_OK) == 0,
+                         "no writable /dev/full (a device on which every write fails)");
     tcase_add_test(files, test_metrics_round_trip_and_replace);
     tcase_add_test(files, test_metrics_read_missing_file_and_bad_lines);
     tcase_add_test(files, test_metrics_keeps_thousands_of_keys_in_order);
@@ -779,15 +834,18 @@ static Suite *report_suite(void)
     tcase_add_test(plots, test_plot_lines_without_data_still_draws);
     tcase_add_test(plots, test_plot_heatmap_prints_integers_as_integers);
     tcase_add_test(plots, test_plot_decision_writes_grid_and_points);
-    tcase_add_test(plots, test_plot_gnuplot_failure_returns_false_and_cleans_up);
-    tcase_add_test(plots, test_plot_without_gnuplot_writes_files_and_one_notice);
+    dl_tcase_add_test_if(plots, test_plot_gnuplot_failure_returns_false_and_cleans_up,
+                         gnuplot_installed(), "gnuplot is not installed (the test makes gnuplot fail)");
+    dl_tcase_add_test_if(plots, test_plot_without_gnuplot_writes_files_and_one_notice,
+                         dl_check_forks(), "CK_FORK=no, and it needs a fresh process per test");
     tcase_add_exit_test(plots, test_plot_bad_name_dies, DL_EXIT_ERROR);
     suite_add_tcase(s, plots);
 
     TCase *progress = tcase_create("progress");
     tcase_add_test(progress, test_now_seconds_is_monotonic);
     tcase_add_test(progress, test_progress_silent_when_not_a_terminal);
-    tcase_add_test(progress, test_progress_draws_on_a_terminal);
+    dl_tcase_add_test_if(progress, test_progress_draws_on_a_terminal, pty_available(),
+                         "no pseudo-terminals here (posix_openpt fails)");
     suite_add_tcase(s, progress);
     return s;
 }

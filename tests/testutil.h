@@ -2,7 +2,9 @@
  *
  * One comparison rule everywhere (STYLE.md §5): |got - want| <= atol + rtol·|want|,
  * reported through dl_ck_close(), which on failure names the worst index, both values
- * and the limit. Each tests/test_*.c ends with DL_TEST_MAIN(its_suite).
+ * and the limit (NaN and infinities must match in kind). A test that this machine cannot run
+ * is registered with dl_tcase_add_test_if() and reported as skipped, never as passed. Each
+ * tests/test_*.c ends with DL_TEST_MAIN(its_suite).
  */
 #ifndef DL_TESTUTIL_H
 #define DL_TESTUTIL_H
@@ -16,23 +18,38 @@
 #define DL_ATOL 1e-5
 #define DL_RTOL 1e-4
 
-/* Fails the current test if any |got[i] - want[i]| > atol + rtol·|want[i]| (or a value is
- * NaN), printing the worst index. `what` names the quantity. */
+/* How far got is outside the tolerance around want: > 0 means out of tolerance. NaN and the
+ * infinities are compared by kind, because NaN limits compare false: a NaN want needs a NaN
+ * got (and a NaN got a NaN want), an infinite want needs the same infinity, and a finite
+ * want a finite got within atol + rtol·|want|. Mismatched kinds give +INFINITY, matched
+ * non-finite values -INFINITY. */
+static inline double dl_close_excess_(double g, double w, double atol, double rtol)
+{
+    if (isnan(w) || isnan(g)) return isnan(w) && isnan(g) ? -INFINITY : INFINITY;
+    if (isinf(w) || isinf(g)) return g == w ? -INFINITY : INFINITY;
+    return fabs(g - w) - (atol + rtol * fabs(w));
+}
+
+/* Fails the current test if any got[i] is not close to want[i] (dl_close_excess_ > 0:
+ * |got - want| > atol + rtol·|want|, or a NaN or infinity where want has none, or the other
+ * way round), printing the worst index. `what` names the quantity. */
 static inline void dl_ck_close_(const char *file, int line, const char *what, const float *got,
                                 const float *want, size_t n, double atol, double rtol)
 {
     size_t worst = 0;
-    double worst_excess = -1.0;
+    double worst_excess = -INFINITY;
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
-        double g = got[i], w = want[i];
-        double lim = atol + rtol * fabs(w);
-        double excess = isfinite(g) ? fabs(g - w) - lim : INFINITY;
+        double excess = dl_close_excess_(got[i], want[i], atol, rtol);
         if (excess > 0) bad++;
         if (excess > worst_excess) { worst_excess = excess; worst = i; }
     }
     if (bad) {
         double g = got[worst], w = want[worst];
+        if (!isfinite(g) || !isfinite(w))
+            ck_abort_msg("%s:%d: %s: %d of %zu values out of tolerance; worst [%zu]: got %.9g, "
+                         "want %.9g (a NaN or infinity must be matched by the same)",
+                         file, line, what, bad, n, worst, g, w);
         ck_abort_msg("%s:%d: %s: %d of %zu values out of tolerance; worst [%zu]: got %.9g, "
                      "want %.9g, |diff| %.3g > limit %.3g (atol %.1g, rtol %.1g)",
                      file, line, what, bad, n, worst, g, w, fabs(g - w),
@@ -132,6 +149,31 @@ static inline void dl_check_deaths(const DlDeathCase *cases, size_t n)
                           "%s: the message should contain '%s', got: %s", cases[i].what,
                           cases[i].says[k], out);
     }
+}
+
+/* ---- tests that cannot run here are skipped, not passed ----
+ * A test that needs something this machine may lack (gnuplot, /dev/full, a pseudo-terminal,
+ * Check's fork mode) is registered with dl_tcase_add_test_if(tc, test_fn, cond, "why"): `cond`
+ * is evaluated once, when the suite is built; when it is false the test is NOT added (so it
+ * is neither run nor counted as passed) and one line
+ *     SKIPPED: test_fn: why
+ * goes to stdout, which scripts/run_tests.sh counts and lists before its total. The test body
+ * itself asserts what it needs instead of returning early. */
+static inline void dl_report_skip_(const char *test_name, const char *why)
+{
+    printf("SKIPPED: %s: %s\n", test_name, why);
+    fflush(stdout);
+}
+#define dl_tcase_add_test_if(tc, test_fn, cond, why) do { \
+    if (cond) tcase_add_test((tc), test_fn); \
+    else dl_report_skip_(#test_fn, (why)); } while (0)
+
+/* True unless CK_FORK=no: Check then runs every test in one process, so a test that relies on
+ * a fresh process (a cache not yet filled, an environment change) cannot run. */
+static inline int dl_check_forks(void)
+{
+    const char *mode = getenv("CK_FORK");
+    return !(mode && strcmp(mode, "no") == 0);
 }
 
 /* main(): run one suite, print Check's summary, exit non-zero on any failure. */
