@@ -54,12 +54,10 @@ COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))
 COMMON_HDR := $(wildcard common/*/*.h)
 LIB        := $(BUILD)/libdl.a
 
-# Finished chapters: folder, program source, and the `make chapterN` alias.
+# Finished chapters; a chapter's program is every .c file in its folder (the lesson topic.c and
+# its bench.c), linked with libdl.
 CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn
-01_perceptron_SRC := 01_perceptron/perceptron.c
-02_backprop_SRC   := 02_backprop/backprop.c
-03_optimizers_SRC := 03_optimizers/optimizers.c
-04_cnn_SRC        := 04_cnn/cnn.c
+$(foreach c,$(CHAPTERS),$(eval $(c)_SRC := $(wildcard $(c)/*.c)))
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
 
 TEST_SRC  := $(wildcard tests/test_*.c)

@@ -1,10 +1,12 @@
 /* 02_backprop/backprop.c — backpropagation: the chain rule by hand, a scalar autograd, the
  * tensor autograd checked against finite differences, and an MLP that learns MNIST.
  * Build: make chapter2      Run: ./02_backprop/run --quick      Bench: ./02_backprop/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 02_backprop/backprop.c $(find common -name '*.c') -lm -pthread -o 02_backprop/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 02_backprop/backprop.c 02_backprop/bench.c $(find common -name '*.c') -lm -pthread -o 02_backprop/run
  * Sections (lecture order): 1 hand_example, 2 scalar_autograd + cross_check,
- *   3 gradcheck_ops, 4 mlp + train + evaluate, 5 gemm_ladder (naive vs fast kernel).
- * Shapes: images x (B, 784), logits (B, 10); Linear w (in, out), b (out); batches are rows.
+ *   3 gradcheck_ops, 4 mlp (trained by the library's loop, common/train/loop.h),
+ *   5 gemm_ladder (the same training step with the naive and the fast GEMM);
+ *   --bench (bench.c): the GEMM ladder against OpenBLAS.
+ * Shapes: images x (B, 784), logits (B, 10); Linear w (C_in, C_out), b (C_out); batches are rows.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -16,16 +18,12 @@
 #include "autograd/tape.h"
 #include "autograd/tensor.h"
 #include "base/arena.h"
-#include "base/clock.h"
 #include "base/error.h"
-#include "base/files.h"
 #include "base/rng.h"
 #include "base/threads.h"
-#include "bench/gemm_bench.h"
-#include "bench/peak.h"
+#include "bench/timing.h"
 #include "data/batch.h"
 #include "data/dataset.h"
-#include "data/idx.h"
 #include "kernels/gemm.h"
 #include "nn/init.h"
 #include "nn/linear.h"
@@ -36,10 +34,13 @@
 #include "ops/loss.h"
 #include "ops/reduce.h"
 #include "optim/optimizer.h"
+#include "optim/schedule.h"
 #include "report/cli.h"
 #include "report/metrics.h"
-#include "report/plot.h"
-#include "report/progress.h"
+#include "train/chapter.h"
+#include "train/eval.h"
+#include "train/loop.h"
+#include "train/model.h"
 
 // region: hand_example
 // The lecture's network has one hidden unit and two weights:
@@ -366,11 +367,7 @@ TinyNetCheck tiny_net_check(uint64_t seed)
 void tiny_net_print(uint64_t seed, Metrics *m)
 {
     static const char *names[4] = {"w1", "b1", "w2", "b2"};
-    char shapes[4][16];
-    snprintf(shapes[0], sizeof shapes[0], "(%d, %d)", TINY_IN, TINY_H);
-    snprintf(shapes[1], sizeof shapes[1], "(%d)", TINY_H);
-    snprintf(shapes[2], sizeof shapes[2], "(%d, %d)", TINY_H, TINY_OUT);
-    snprintf(shapes[3], sizeof shapes[3], "(%d)", TINY_OUT);
+    static const char *shapes[4] = {"(3, 4)", "(4)", "(4, 2)", "(2)"};   // TINY_IN, _H, _OUT
     TinyNetCheck r = tiny_net_check(seed);
     printf("tiny net %d -> %d (tanh) -> %d, MSE, batch %d: loss scalar %.9g, tensor %.9g\n",
            TINY_IN, TINY_H, TINY_OUT, TINY_B, r.loss_scalar, r.loss_tensor);
@@ -549,8 +546,12 @@ void mlp_init(Mlp *m, Arena *params, const int *sizes, int n_sizes, Init init, R
     DL_CHECK(n_sizes >= 2 && n_sizes - 1 <= MLP_MAX_LAYERS,
              "mlp_init: %d sizes given, need 2 to %d", n_sizes, MLP_MAX_LAYERS + 1);
     m->n_layers = n_sizes - 1;
-    for (int i = 0; i < m->n_layers; i++)
+    for (int i = 0; i < m->n_layers; i++) {
+        char scope[16];
+        snprintf(scope, sizeof scope, "fc%d", i + 1);
+        if (list) params_scope(list, scope);
         linear_init(&m->layers[i], params, sizes[i], sizes[i + 1], init, rng, list);
+    }
 }
 
 // logits (B, out) = L_n(relu(… relu(L_1(x)))): no ReLU after the last layer.
@@ -562,6 +563,15 @@ Tensor *mlp_forward(Tape *tp, const Mlp *m, Tensor *x)
         if (i + 1 < m->n_layers) h = op_relu(tp, h);
     }
     return h;
+}
+
+// The MLP as the training loop and the evaluation call it (train/model.h ForwardFn): the
+// batch's rows are viewed as x (B, 784) in place. No dropout or batch norm: train, rng unused.
+static Tensor *mlp_batch_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *rng)
+{
+    (void)train;
+    (void)rng;
+    return mlp_forward(tp, net, batch_input(tp, b));
 }
 
 // Parameters by the formula Σ (in·out + out), printed layer by layer.
@@ -577,500 +587,211 @@ size_t mlp_param_count(const int *sizes, int n_sizes, bool print)
     }
     return total;
 }
-
-// A batch as a Tensor without copying: a Tensor is only a shape and a pointer, so rows that
-// already sit in memory (the Batcher's buffer, a dataset) are viewed in place. No grad.
-static Tensor rows_view(float *data, int rows, int cols)
-{
-    return (Tensor){.ndim = 2, .shape = {rows, cols}, .size = (size_t)rows * (size_t)cols,
-                    .data = data};
-}
-// endregion
-
-// region: evaluate
-#define MAX_CLASSES 10
-#define EVAL_BATCH 1000
-
-typedef struct Eval {
-    double loss, accuracy;                // mean cross-entropy; fraction correct
-    int n_classes;
-    int confusion[MAX_CLASSES * MAX_CLASSES];   // (true, predicted) counts
-} Eval;
-
-// Loss, accuracy and confusion matrix of m on d, with the tape not recording: no nodes, no
-// grads, only values; the step arena is reset after every batch.
-void evaluate(Tape *tp, const Mlp *m, const Dataset *d, Eval *e)
-{
-    DL_CHECK(d->n_classes <= MAX_CLASSES, "evaluate: %d classes, at most %d", d->n_classes,
-             MAX_CLASSES);
-    memset(e, 0, sizeof *e);
-    e->n_classes = d->n_classes;
-    bool was = tp->recording;
-    tape_set_recording(tp, false);
-    double total = 0;
-    int correct = 0;
-    for (int start = 0; start < d->n; start += EVAL_BATCH) {
-        int B = d->n - start < EVAL_BATCH ? d->n - start : EVAL_BATCH;
-        Tensor x = rows_view(d->x + (size_t)start * d->dim, B, d->dim);
-        const int *y = d->y + start;
-        Tensor *logits = mlp_forward(tp, m, &x);
-        total += (double)tensor_item(op_cross_entropy(tp, logits, y)) * B;
-        int V = logits->shape[1];
-        for (int i = 0; i < B; i++) {
-            const float *row = logits->data + (size_t)i * V;
-            int best = 0;
-            for (int j = 1; j < V; j++) best = row[j] > row[best] ? j : best;
-            correct += best == y[i];
-            e->confusion[y[i] * MAX_CLASSES + best]++;
-        }
-        tape_reset(tp);
-    }
-    tape_set_recording(tp, was);
-    e->loss = total / d->n;
-    e->accuracy = (double)correct / d->n;
-}
-
-// Per-class precision = TP / predicted, recall = TP / actual, F1 = their harmonic mean.
-void eval_print_classes(const Eval *e, Metrics *m)
-{
-    printf("%-6s %10s %8s %8s %8s\n", "class", "precision", "recall", "F1", "support");
-    double macro = 0;
-    for (int c = 0; c < e->n_classes; c++) {
-        int tp = e->confusion[c * MAX_CLASSES + c], pred = 0, actual = 0;
-        for (int k = 0; k < e->n_classes; k++) {
-            pred += e->confusion[k * MAX_CLASSES + c];
-            actual += e->confusion[c * MAX_CLASSES + k];
-        }
-        double p = pred ? (double)tp / pred : 0, r = actual ? (double)tp / actual : 0;
-        double f1 = p + r > 0 ? 2 * p * r / (p + r) : 0;
-        macro += f1;
-        printf("%-6d %10.4f %8.4f %8.4f %8d\n", c, p, r, f1, actual);
-        char key[64];
-        snprintf(key, sizeof key, "precision_%d", c);
-        metrics_set(m, key, p);
-        snprintf(key, sizeof key, "recall_%d", c);
-        metrics_set(m, key, r);
-        snprintf(key, sizeof key, "f1_%d", c);
-        metrics_set(m, key, f1);
-    }
-    printf("macro F1 %.4f\n", macro / e->n_classes);
-    metrics_set(m, "macro_f1", macro / e->n_classes);
-}
 // endregion
 
 // region: train
-typedef struct TrainConfig {
-    int epochs, batch;
+// Mini-batch SGD on the cross-entropy with the course's training loop (common/train/loop.h):
+// per step, zero grads, forward, loss, NaN check, backward, θ -= lr·∇θ, tape_reset — the step
+// arena is rewound, so the loop never calls malloc. The learning rate is halved every
+// `decay_every` epochs (a step schedule), and the network is evaluated on the validation set
+// before the first epoch and after every one.
+static const int MLP_SIZES[] = {784, 256, 128, 10};
+#define MLP_N_SIZES 4
+
+typedef struct MlpConfig {
+    int epochs, batch, decay_every;
     float lr;
-    int decay_every;                      // halve lr every this many epochs (0: never)
-} TrainConfig;
+    Init init;
+    const char *init_name;
+} MlpConfig;
 
-typedef struct TrainLog {
-    int steps_per_epoch, steps;
-    float *step_loss;                     // (epochs · steps_per_epoch) mini-batch losses
-    float *epoch_x, *train_loss, *val_loss;   // (epochs + 1); index 0 = before training
-    double *val_acc;                          // (epochs + 1), fraction correct
-    double seconds;                       // wall time of the training epochs (no evaluation)
-} TrainLog;
-
-// Mini-batch SGD on the cross-entropy. Per step: zero grads, forward (recording), backward,
-// θ -= lr·∇θ, tape_reset — the step arena is rewound, so the loop never calls malloc.
-void train(Mlp *m, Params *params, Tape *tp, const Dataset *tr, const Dataset *val,
-           const TrainConfig *cfg, Rng *rng, TrainLog *log, bool verbose)
+void mlp_section(Chapter *ch, const Dataset *tr, const Dataset *val, const Dataset *te,
+                        const MlpConfig *c)
 {
+    Metrics *mt = &ch->metrics;
+    printf("data: %s, %d train / %d validation / %d test images%s\n", tr->name, tr->n, val->n,
+           te->n, ch->cli.quick ? " (--quick slice)" : "");
+    size_t n_formula = mlp_param_count(MLP_SIZES, MLP_N_SIZES, true);
+    Model m;
+    model_init(&m, "02_backprop/mlp");
+    Rng rng;
+    rng_seed(&rng, ch->cli.seed);
+    Mlp mlp;
+    mlp_init(&mlp, &m.params, MLP_SIZES, MLP_N_SIZES, c->init, &rng, &m.p);
+    size_t n_params = params_count(&m.p);
+    printf("  total parameters: %zu (params_count on the built model: %zu)\n", n_formula,
+           n_params);
+    DL_CHECK(n_params == n_formula, "parameter count %zu != formula %zu", n_params, n_formula);
+
     Batcher bt;
-    batcher_init(&bt, tr, cfg->batch, true, rng);
-    log->steps_per_epoch = batcher_steps_per_epoch(&bt);
-    log->steps = 0;
-    size_t n_points = (size_t)cfg->epochs + 1;
-    log->step_loss = malloc((size_t)cfg->epochs * log->steps_per_epoch * sizeof(float));
-    log->epoch_x = malloc(3 * n_points * sizeof(float));
-    log->val_acc = malloc(n_points * sizeof(double));
-    float *xbuf = malloc((size_t)cfg->batch * tr->dim * sizeof(float));   // (batch, dim)
-    int *ybuf = malloc((size_t)cfg->batch * sizeof(int));
-    DL_CHECK(log->step_loss && log->epoch_x && log->val_acc && xbuf && ybuf,
-             "train: out of memory");
-    log->train_loss = log->epoch_x + n_points;
-    log->val_loss = log->train_loss + n_points;
+    batcher_init(&bt, tr, c->batch, true, &rng);
+    const int spe = bt.src.steps_per_epoch;
+    TrainConfig tc = {.label = "MLP", .epochs = c->epochs, .opt = optim_defaults(OPT_SGD),
+                      .val = val, .eval_before = true, .print = true, .metrics = mt,
+                      .prefix = "mlp", .cli = &ch->cli, .save = true};
+    tc.opt.lr = c->lr;
+    if (c->decay_every)   // halve the rate every decay_every epochs: torch's StepLR(γ = 0.5)
+        tc.schedule = (Schedule){.kind = SCHED_STEP, .step_size = c->decay_every * spe,
+                                 .gamma = 0.5f};
+    printf("SGD: batch %d, lr %g halved every %d epochs (0: never), %d epochs, init %s, kernel "
+           "%s, %d thread(s), seed %llu\n", c->batch, (double)c->lr, c->decay_every, c->epochs,
+           c->init_name,
+           ladder_selected(&GEMM_LADDER)->name, threads_get(),
+           (unsigned long long)ch->cli.seed);
+    TrainTask task = {&m, &mlp, mlp_batch_forward, NULL, NULL};
+    TrainLog log;
+    train_run(&task, &bt.src, &tc, &rng, &log);
+    double secs = log.seconds[log.epochs_run];
 
-    Eval ev;
-    evaluate(tp, m, val, &ev);
-    log->epoch_x[0] = 0;
-    log->train_loss[0] = NAN;             // no training loss before the first step
-    log->val_loss[0] = (float)ev.loss;
-    log->val_acc[0] = ev.accuracy;
-    if (verbose) {
-        printf("%-6s %8s %10s %10s %9s %8s\n", "epoch", "lr", "train loss", "val loss",
-               "val acc", "time s");
-        printf("%-6d %8s %10s %10.4f %8.2f%%\n", 0, "", "", ev.loss, 100 * ev.accuracy);
-    }
-    log->seconds = 0;
-    float lr = cfg->lr;
-    for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
-        if (cfg->decay_every > 0 && epoch > 1 && (epoch - 1) % cfg->decay_every == 0) lr *= 0.5f;
-        Progress pg;
-        char label[32], note[48];
-        snprintf(label, sizeof label, "epoch %d/%d", epoch, cfg->epochs);
-        progress_start(&pg, label, log->steps_per_epoch);
-        double t0 = now_seconds(), sum = 0;
-        int n_steps = 0, B;
-        while ((B = batcher_next(&bt, xbuf, ybuf)) > 0) {
-            Tensor x = rows_view(xbuf, B, tr->dim);
-            params_zero_grad(params);
-            Tensor *loss = op_cross_entropy(tp, mlp_forward(tp, m, &x), ybuf);
-            float l = tensor_item(loss);
-            if (!isfinite(l))
-                dl_die("the loss is %s at step %d (epoch %d): training diverged; try a lower "
-                       "--lr (now %g)", isnan(l) ? "NaN" : "Inf", log->steps + 1, epoch,
-                       (double)cfg->lr);
-            tape_backward(tp, loss);
-            sgd_step(params, lr);
-            tape_reset(tp);
-            log->step_loss[log->steps++] = l;
-            sum += l;
-            n_steps++;
-            snprintf(note, sizeof note, "loss %.4f", (double)l);
-            progress_update(&pg, n_steps, note);
-        }
-        progress_end(&pg);
-        double dt = now_seconds() - t0;
-        log->seconds += dt;
-        evaluate(tp, m, val, &ev);
-        log->epoch_x[epoch] = (float)epoch;
-        log->train_loss[epoch] = (float)(sum / n_steps);
-        log->val_loss[epoch] = (float)ev.loss;
-        log->val_acc[epoch] = ev.accuracy;
-        if (verbose)
-            printf("%-6d %8.4g %10.4f %10.4f %8.2f%% %8.2f\n", epoch, (double)lr, sum / n_steps,
-                   ev.loss, 100 * ev.accuracy, dt);
-    }
-    free(xbuf);
-    free(ybuf);
+    ClassifierEval test;
+    eval_classifier(&m, &mlp, mlp_batch_forward, te, 1000, true, &test);
+    printf("test: loss %.4f, accuracy %.2f%% (%d images); training took %.1f s (%.2f s/epoch)\n",
+           test.loss, test.acc_pct, te->n, secs, secs / c->epochs);
+    eval_report_classes(&test, NULL, mt, "mlp_test");
+    metrics_set(mt, "mlp_params", (double)n_params);
+    metrics_set(mt, "mlp_steps", (double)log.steps);
+    static const int golden_steps[] = {1, 2, 5, 10, 20, 50, 100, 150, 500, 1000, 5000};
+    for (size_t i = 0; i < sizeof golden_steps / sizeof golden_steps[0]; i++)
+        if (golden_steps[i] <= log.steps)
+            metrics_setf(mt, log.step_loss[golden_steps[i] - 1], "mlp_loss_step_%d",
+                         golden_steps[i]);
+    metrics_set(mt, "mlp_val_acc_pct", log.val_acc_pct[log.epochs_run]);
+    metrics_set(mt, "mlp_test_loss", test.loss);
+    metrics_set(mt, "mlp_test_acc_pct", test.acc_pct);
+    metrics_set(mt, "mlp_train_s", secs);
+
+    char title[96];
+    snprintf(title, sizeof title, "Chapter 2: MLP on %s, cross-entropy", tr->name);
+    train_log_plot(&log, &tc, ch->cli.out_dir, "loss", "accuracy", title, true);
+    eval_plot_confusion(&test, ch->cli.out_dir, "confusion", "Test-set confusion matrix");
+    eval_free(&test);
+    train_log_free(&log);
     batcher_free(&bt);
-}
-
-void train_log_free(TrainLog *log)
-{
-    free(log->step_loss);
-    free(log->epoch_x);
-    free(log->val_acc);
+    model_free(&m);
 }
 // endregion
 
 // region: gemm_ladder
-// The same training step with two GEMM rungs: all the MLP's FLOPs are in op_matmul (forward
-// x·w and backward dC·Bᵀ, Aᵀ·dC), so the kernel decides the epoch time. Each step is timed on
-// its own after two warm-up steps (the first allocates the step arena's blocks); the median
-// step time is reported, which a busy machine disturbs less than the mean.
+// The same training step with two GEMM rungs: all the MLP's FLOPs are in op_matmul, so the
+// kernel decides the epoch time. The loop times every step; the median after two warm-up steps
+// (the first allocates the step arena's blocks) is what a busy machine disturbs least.
 
-static int cmp_double(const void *a, const void *b)
+// Median seconds per training step with GEMM rung `rung` over `steps` steps, on a fresh model.
+double time_train_steps(const char *rung, const Dataset *tr, int batch, float lr, int steps,
+                        uint64_t seed)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-// Median seconds per training step with `kernel` over `steps` steps, on a fresh model.
-double time_train_steps(const char *kernel, const Dataset *tr, const int *sizes, int n_sizes,
-                        int batch, float lr, int steps, uint64_t seed)
-{
-    DL_CHECK(ladder_select(&GEMM_LADDER, kernel), "time_train_steps: unknown kernel '%s'", kernel);
-    Arena params, step;
-    arena_init(&params, "params");
-    arena_init(&step, "step");
-    Tape tp;
-    tape_init(&tp, &step);
+    DL_CHECK(ladder_select(&GEMM_LADDER, rung), "time_train_steps: unknown GEMM rung '%s'",
+             rung);
+    Model m;
+    model_init(&m, "02_backprop/timing");
     Rng rng;
     rng_seed(&rng, seed);
-    Params list;
-    params_init(&list, &params);
-    Mlp m;
-    mlp_init(&m, &params, sizes, n_sizes, INIT_HE_NORMAL, &rng, &list);
+    Mlp mlp;
+    mlp_init(&mlp, &m.params, MLP_SIZES, MLP_N_SIZES, INIT_HE_NORMAL, &rng, &m.p);
     Batcher bt;
     batcher_init(&bt, tr, batch, true, &rng);
-    float *xbuf = malloc((size_t)batch * tr->dim * sizeof(float));
-    int *ybuf = malloc((size_t)batch * sizeof(int));
-    double *t = malloc((size_t)steps * sizeof(double));
-    DL_CHECK(xbuf && ybuf && t, "time_train_steps: out of memory");
-    for (int s = -2; s < steps; s++) {
-        double t0 = now_seconds();
-        int B = batcher_next(&bt, xbuf, ybuf);
-        if (B == 0) B = batcher_next(&bt, xbuf, ybuf);   // epoch boundary: start the next one
-        Tensor x = rows_view(xbuf, B, tr->dim);
-        params_zero_grad(&list);
-        tape_backward(&tp, op_cross_entropy(&tp, mlp_forward(&tp, &m, &x), ybuf));
-        sgd_step(&list, lr);
-        tape_reset(&tp);
-        if (s >= 0) t[s] = now_seconds() - t0;
-    }
-    qsort(t, (size_t)steps, sizeof *t, cmp_double);
-    double median = steps % 2 ? t[steps / 2] : 0.5 * (t[steps / 2 - 1] + t[steps / 2]);
+    TrainConfig tc = {.label = "timing", .epochs = (steps + 2) / bt.src.steps_per_epoch + 1,
+                      .max_steps = steps + 2, .opt = optim_defaults(OPT_SGD)};
+    tc.opt.lr = lr;
+    TrainTask task = {&m, &mlp, mlp_batch_forward, NULL, NULL};
+    TrainLog log;
+    train_run(&task, &bt.src, &tc, &rng, &log);
+    double *t = dl_malloc((size_t)steps * sizeof *t, "step times");
+    for (int s = 0; s < steps; s++) t[s] = log.step_seconds[s + 2];
+    double median = bench_median(t, steps);
     free(t);
-    free(xbuf);
-    free(ybuf);
+    train_log_free(&log);
     batcher_free(&bt);
-    arena_free(&step);
-    arena_free(&params);
+    model_free(&m);
     return median;
 }
 
-// --bench: the GEMM ladder on square matrices (common/kernels/gemm_bench.c), every rung side
-// by side with GFLOP/s, % of the measured peak and OpenBLAS; figures and a plot go to
-// <out>/bench/ so they do not replace the training run's metrics.
-void bench_run(const Cli *cli)
+void gemm_ladder_section(Chapter *ch, const Dataset *tr, const MlpConfig *c, int steps)
 {
-    char dir[600], path[700];
-    snprintf(dir, sizeof dir, "%s/bench", cli->out_dir);
-    if (!make_dirs(dir)) dl_die("cannot create the folder %s", dir);
-    snprintf(path, sizeof path, "%s/gemm_bench.tsv", dir);
-    FILE *tsv = atomic_open(path);
-    if (!tsv) dl_die("cannot write %s", path);
-    GemmBenchResult res;
-    gemm_bench(cli->threads, cli->quick, stdout, tsv, &res);
-    if (!atomic_close(tsv, path)) dl_die("cannot write %s", path);
-    Metrics m;
-    metrics_init(&m, dir);
-    metrics_set(&m, "threads", res.threads);
-    metrics_set(&m, "peak_gflops_1thread", res.peak1_gflops);
-    metrics_set(&m, "peak_gflops", res.peak_gflops);
-    float x[GEMM_BENCH_MAX_SIZES], y[GEMM_BENCH_MAX_RUNGS + 1][GEMM_BENCH_MAX_SIZES];
-    PlotSeries s[GEMM_BENCH_MAX_RUNGS + 1];
-    int n_series = 0;
-    for (int j = 0; j < GEMM_LADDER.n_rungs && j < GEMM_BENCH_MAX_RUNGS; j++) {
-        if (res.size[0].gflops[j] <= 0) continue;   // a rung this CPU cannot run
-        for (int i = 0; i < res.n_sizes; i++) {
-            x[i] = (float)res.size[i].n;
-            y[n_series][i] = (float)res.size[i].gflops[j];
-            char key[64];
-            snprintf(key, sizeof key, "gflops_%s_n%d", GEMM_LADDER.rungs[j].name, res.size[i].n);
-            metrics_set(&m, key, res.size[i].gflops[j]);
-        }
-        s[n_series] = (PlotSeries){GEMM_LADDER.rungs[j].name, x, y[n_series], res.n_sizes,
-                                   "linespoints pt 7"};
-        n_series++;
-    }
-    if (res.openblas) {
-        for (int i = 0; i < res.n_sizes; i++) {
-            y[n_series][i] = (float)res.size[i].openblas_gflops;
-            char key[64];
-            snprintf(key, sizeof key, "gflops_openblas_n%d", res.size[i].n);
-            metrics_set(&m, key, res.size[i].openblas_gflops);
-        }
-        s[n_series] = (PlotSeries){"OpenBLAS", x, y[n_series], res.n_sizes,
-                                   "linespoints pt 5 dt 2"};
-        n_series++;
-    }
-    if (!metrics_write(&m)) dl_die("could not write %s", m.path);
-    metrics_free(&m);
-    plot_lines(dir, "gemm_ladder", "GEMM ladder: C = A·B, N x N x N", "N", "GFLOP/s", s,
-               n_series, true);
-    printf("\nwrote %s, %s and the plot gemm_ladder.png to %s/\n", path, m.path, dir);
+    Metrics *mt = &ch->metrics;
+    double fast = time_train_steps("auto", tr, c->batch, c->lr, steps, ch->cli.seed);
+    const char *fast_name = ladder_selected(&GEMM_LADDER)->name;
+    double naive = time_train_steps("naive", tr, c->batch, c->lr, steps, ch->cli.seed);
+    const char *naive_name = ladder_selected(&GEMM_LADDER)->name;
+    kernels_select(ch->cli.kernel, NULL, 0);   // back to what --kernel asked for
+    const int spe = (tr->n + c->batch - 1) / c->batch;
+    printf("%-12s %12s %18s %9s\n", "kernel", "ms/step", "s/epoch (est.)", "speedup");
+    printf("%-12s %12.2f %18.1f %8.1fx\n", naive_name, 1e3 * naive, naive * spe, 1.0);
+    printf("%-12s %12.2f %18.1f %8.1fx\n", fast_name, 1e3 * fast, fast * spe, naive / fast);
+    printf("epoch times are extrapolated: median of %d timed steps (batch %d, after 2 warm-up "
+           "steps) x %d steps per epoch\n", steps, c->batch, spe);
+    metrics_set(mt, "gemm_step_naive_ms", 1e3 * naive);
+    metrics_set(mt, "gemm_step_fast_ms", 1e3 * fast);
+    metrics_set(mt, "gemm_epoch_naive_est_s", naive * spe);
+    metrics_set(mt, "gemm_epoch_fast_est_s", fast * spe);
+    metrics_set(mt, "gemm_speedup", naive / fast);
 }
 // endregion
 
 #ifndef NO_MAIN
 // region: main
-static const int MLP_SIZES[] = {784, 256, 128, 10};
-#define MLP_N_SIZES 4
-#define PARAMS_EXPECTED 235146
-
-static void section(const char *title)
-{
-    printf("\n== %s ", title);
-    for (int i = (int)strlen(title); i < 72; i++) putchar('=');
-    putchar('\n');
-}
+void bench_run(const Cli *cli);   // bench.c: the GEMM ladder against OpenBLAS
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);   // line by line, also into a pipe or a log file
-    Cli cli;
-    TrainConfig cfg = {.epochs = 0, .batch = 64, .lr = 0.1f, .decay_every = -1};
+    MlpConfig c = {.epochs = 0, .batch = 64, .lr = 0.1f, .decay_every = -1};
     char init_name[16] = "he";
     int time_steps = 0;
     const CliExtra extras[] = {
-        {"epochs", 'i', &cfg.epochs, 0, "training epochs; 0: 10, 2 with --quick, 30 with --full"},
-        {"lr", 'f', &cfg.lr, 0, "SGD learning rate"},
-        {"batch", 'i', &cfg.batch, 0, "mini-batch size"},
-        {"decay-every", 'i', &cfg.decay_every, 0,
+        {"epochs", 'i', &c.epochs, 0, "training epochs; 0: 10, 2 with --quick, 30 with --full"},
+        {"lr", 'f', &c.lr, 0, "SGD learning rate"},
+        {"batch", 'i', &c.batch, 0, "mini-batch size"},
+        {"decay-every", 'i', &c.decay_every, 0,
          "halve the lr every N epochs; 0: never, -1: 4, 1 with --quick"},
         {"init", 's', init_name, sizeof init_name, "weight init: he | torch | xavier | zero"},
         {"time-steps", 'i', &time_steps, 0,
          "steps timed per kernel in section 5; 0: 50, 5 with --quick"},
     };
-    cli_parse(&cli, argc, argv, "Chapter 2: backpropagation — by hand, scalar and tensor "
-              "autograd, gradient checks, an MLP on MNIST", extras,
-              (int)(sizeof extras / sizeof extras[0]));
-    Init init;
-    if (!init_from_name(init_name, &init))
+    Chapter ch;
+    chapter_begin(&ch, "02_backprop", argc, argv, "Chapter 2: backpropagation — by hand, scalar "
+                  "and tensor autograd, gradient checks, an MLP on MNIST", extras,
+                  (int)(sizeof extras / sizeof extras[0]));
+    const Cli *cli = &ch.cli;
+    if (!init_from_name(init_name, &c.init))
         dl_die_status(DL_EXIT_USAGE, "--init expects he | torch | xavier | zero, got '%s'",
                       init_name);
-    if (cfg.epochs == 0) cfg.epochs = cli.quick ? 2 : cli.full ? 30 : 10;
-    if (time_steps == 0) time_steps = cli.quick ? 5 : 50;
-    if (cfg.decay_every == -1) cfg.decay_every = cli.quick ? 1 : 4;
-    if (cfg.epochs < 1 || cfg.batch < 1 || time_steps < 1 || cfg.decay_every < 0 || !(cfg.lr > 0))
+    c.init_name = init_name;
+    if (c.epochs == 0) c.epochs = cli->quick ? 2 : cli->full ? 30 : 10;
+    if (time_steps == 0) time_steps = cli->quick ? 5 : 50;
+    if (c.decay_every == -1) c.decay_every = cli->quick ? 1 : 4;
+    if (c.epochs < 1 || c.batch < 1 || time_steps < 1 || c.decay_every < 0 || !(c.lr > 0))
         dl_die_status(DL_EXIT_USAGE, "--epochs, --batch, --time-steps and --lr must be positive "
                       "(--decay-every >= 0)");
-    if (cli.bench) {
-        bench_run(&cli);
+    if (cli->bench) {
+        bench_run(cli);
+        metrics_free(&ch.metrics);
         return 0;
     }
-    double t_start = now_seconds();
-
-    // Data first: a missing file should cost no time.
+    // Data first: a missing file should cost no time. The last 5,000 training images are held
+    // out for validation; the test set is used once, at the end.
     Dataset train_all, test_all, tr, val, te;
-    char err[600];
-    if (!mnist_load(cli.data_dir, true, &train_all, err, sizeof err) ||
-        !mnist_load(cli.data_dir, false, &test_all, err, sizeof err))
-        dl_die("%s", err);
-    // The last 5,000 training images are held out for validation; the test set is used once.
-    int n_val = cli.quick ? 1000 : 5000;
-    int n_train = cli.quick ? 5000 : train_all.n - n_val;
-    DL_CHECK(train_all.n >= n_train + n_val, "%s: %d training images, need %d", train_all.name,
-             train_all.n, n_train + n_val);
-    dataset_slice(&train_all, 0, n_train, &tr);
-    dataset_slice(&train_all, train_all.n - n_val, n_val, &val);
-    dataset_slice(&test_all, 0, cli.quick ? 1000 : test_all.n, &te);
+    chapter_load_images(&ch, true, &train_all);
+    chapter_load_images(&ch, false, &test_all);
+    dataset_split(&train_all, cli->quick ? 5000 : train_all.n - 5000, cli->quick ? 1000 : 5000,
+                  &tr, &val);
+    dataset_slice(&test_all, 0, cli->quick ? 1000 : test_all.n, &te);
     dataset_free(&train_all);
     dataset_free(&test_all);
 
-    Metrics metrics;
-    metrics_init(&metrics, cli.out_dir);
+    chapter_section("1. The chain rule by hand");
+    hand_example_print(&ch.metrics);
+    cross_check_print(&ch.metrics);
+    chapter_section("2. Scalar autograd vs tensor autograd");
+    tiny_net_print(cli->seed, &ch.metrics);
+    chapter_section("3. Gradient check of every op in common/ops/");
+    gradcheck_ops_print(cli->seed, &ch.metrics);
+    chapter_section("4. An MLP 784 -> 256 -> 128 -> 10 on MNIST");
+    mlp_section(&ch, &tr, &val, &te, &c);
+    chapter_section("5. The GEMM ladder inside the training loop");
+    gemm_ladder_section(&ch, &tr, &c, time_steps);
 
-    section("1. The chain rule by hand");
-    hand_example_print(&metrics);
-    cross_check_print(&metrics);
-
-    section("2. Scalar autograd vs tensor autograd");
-    tiny_net_print(cli.seed, &metrics);
-
-    section("3. Gradient check of every op in ops.h");
-    gradcheck_ops_print(cli.seed, &metrics);
-
-    section("4. An MLP 784 -> 256 -> 128 -> 10 on MNIST");
-    printf("data: %s, %d train / %d validation / %d test images%s\n", tr.name, tr.n, val.n, te.n,
-           cli.quick ? " (--quick slice)" : "");
-    size_t n_formula = mlp_param_count(MLP_SIZES, MLP_N_SIZES, true);
-    Arena params_arena, step_arena;
-    arena_init(&params_arena, "params");
-    arena_init(&step_arena, "step");
-    Tape tp;
-    tape_init(&tp, &step_arena);
-    Rng rng;
-    rng_seed(&rng, cli.seed);
-    Params params;
-    params_init(&params, &params_arena);
-    Mlp mlp;
-    mlp_init(&mlp, &params_arena, MLP_SIZES, MLP_N_SIZES, init, &rng, &params);
-    size_t n_params = params_count(&params);
-    printf("  total parameters: %zu (params_count on the built model: %zu)\n", n_formula, n_params);
-    DL_CHECK(n_params == n_formula, "parameter count %zu != formula %zu", n_params, n_formula);
-    char schedule[48] = "constant";
-    if (cfg.decay_every)
-        snprintf(schedule, sizeof schedule, "halved every %d epochs", cfg.decay_every);
-    printf("SGD: batch %d, lr %g %s, %d epochs, init %s, kernel %s, %d thread(s), seed %llu\n",
-           cfg.batch, (double)cfg.lr, schedule, cfg.epochs, init_name, ladder_selected(&GEMM_LADDER)->name,
-           threads_get(), (unsigned long long)cli.seed);
-    TrainLog log;
-    train(&mlp, &params, &tp, &tr, &val, &cfg, &rng, &log, true);
-    Eval test;
-    evaluate(&tp, &mlp, &te, &test);
-    printf("test: loss %.4f, accuracy %.2f%% (%d images); training took %.1f s (%.2f s/epoch)\n",
-           test.loss, 100 * test.accuracy, te.n, log.seconds, log.seconds / cfg.epochs);
-    eval_print_classes(&test, &metrics);
-
-    metrics_set(&metrics, "data_fashion", strcmp(tr.name, "fashion-mnist") == 0);
-    metrics_set(&metrics, "params", (double)n_params);
-    metrics_set(&metrics, "epochs", cfg.epochs);
-    metrics_set(&metrics, "steps", log.steps);
-    static const int golden_steps[] = {1, 2, 5, 10, 20, 50, 100, 150, 500, 1000, 5000};
-    for (size_t i = 0; i < sizeof golden_steps / sizeof golden_steps[0]; i++)
-        if (golden_steps[i] <= log.steps) {
-            char key[64];
-            snprintf(key, sizeof key, "loss_step_%d", golden_steps[i]);
-            metrics_set(&metrics, key, log.step_loss[golden_steps[i] - 1]);
-        }
-    // Per-epoch keys for the first 40 epochs and the last (metrics.tsv holds at most
-    // DL_MAX_METRICS keys); every epoch is in loss.dat and accuracy.dat.
-    for (int e = 1; e <= cfg.epochs; e++) {
-        if (e > 40 && e < cfg.epochs) continue;
-        char key[64];
-        snprintf(key, sizeof key, "train_loss_epoch_%d", e);
-        metrics_set(&metrics, key, log.train_loss[e]);
-        snprintf(key, sizeof key, "val_loss_epoch_%d", e);
-        metrics_set(&metrics, key, log.val_loss[e]);
-        snprintf(key, sizeof key, "val_accuracy_pct_epoch_%d", e);
-        metrics_set(&metrics, key, 100.0 * log.val_acc[e]);
-    }
-    metrics_set(&metrics, "val_accuracy_pct", 100.0 * log.val_acc[cfg.epochs]);
-    metrics_set(&metrics, "test_loss", test.loss);
-    metrics_set(&metrics, "test_accuracy_pct", 100.0 * test.accuracy);
-    metrics_set(&metrics, "train_seconds", log.seconds);
-
-    // ---- plots: losses and accuracy by epoch, the confusion matrix ----
-    int n_pts = cfg.epochs + 1;
-    float *step_x = malloc((size_t)log.steps * sizeof(float));
-    DL_CHECK(step_x, "out of memory");
-    for (int s = 0; s < log.steps; s++) step_x[s] = (float)(s + 1) / log.steps_per_epoch;
-    PlotSeries loss_series[] = {
-        {"train loss (mini-batch)", step_x, log.step_loss, log.steps, "lines lw 0.5"},
-        {"train loss (epoch mean)", log.epoch_x + 1, log.train_loss + 1, cfg.epochs,
-         "linespoints pt 7"},
-        {"validation loss", log.epoch_x, log.val_loss, n_pts, "linespoints pt 5"},
-    };
-    char title[96];
-    snprintf(title, sizeof title, "Chapter 2: MLP on %s, cross-entropy", tr.name);
-    plot_lines(cli.out_dir, "loss", title, "epoch", "loss", loss_series, 3, true);
-    float *acc_pct = malloc((size_t)n_pts * sizeof(float));
-    DL_CHECK(acc_pct, "out of memory");
-    for (int e = 0; e < n_pts; e++) acc_pct[e] = (float)(100.0 * log.val_acc[e]);
-    PlotSeries acc_series[] = {
-        {"validation accuracy", log.epoch_x, acc_pct, n_pts, "linespoints pt 7"}};
-    plot_lines(cli.out_dir, "accuracy", "Chapter 2: validation accuracy", "epoch", "accuracy (%)",
-               acc_series, 1, false);
-    float conf[MAX_CLASSES * MAX_CLASSES];
-    int K = test.n_classes;
-    for (int i = 0; i < K; i++)
-        for (int j = 0; j < K; j++) conf[i * K + j] = (float)test.confusion[i * MAX_CLASSES + j];
-    plot_heatmap(cli.out_dir, "confusion", "Test-set confusion matrix", "predicted class",
-                 "true class", conf, K, K);
-    free(step_x);
-    free(acc_pct);
-
-    section("5. The GEMM ladder inside the training loop");
-    double fast = time_train_steps("auto", &tr, MLP_SIZES, MLP_N_SIZES, cfg.batch, cfg.lr,
-                                   time_steps, cli.seed);
-    const char *fast_name = ladder_selected(&GEMM_LADDER)->name;
-    double naive = time_train_steps("naive", &tr, MLP_SIZES, MLP_N_SIZES, cfg.batch, cfg.lr,
-                                    time_steps, cli.seed);
-    const char *naive_name = ladder_selected(&GEMM_LADDER)->name;
-    kernels_select(cli.kernel, NULL, 0);
-    int spe = log.steps_per_epoch;
-    printf("%-12s %12s %18s %9s\n", "kernel", "ms/step", "s/epoch (est.)", "speedup");
-    printf("%-12s %12.2f %18.1f %8.1fx\n", naive_name, 1e3 * naive, naive * spe, 1.0);
-    printf("%-12s %12.2f %18.1f %8.1fx\n", fast_name, 1e3 * fast, fast * spe, naive / fast);
-    printf("epoch times are extrapolated: median of %d timed steps (batch %d, after 2 warm-up "
-           "steps) x %d steps per epoch;\nthe measured epochs of section 4 took %.2f s each "
-           "with %s\n", time_steps, cfg.batch, spe, log.seconds / cfg.epochs, ladder_selected(&GEMM_LADDER)->name);
-    metrics_set(&metrics, "ms_per_step_naive", 1e3 * naive);
-    metrics_set(&metrics, "ms_per_step_fast", 1e3 * fast);
-    metrics_set(&metrics, "epoch_seconds_naive_est", naive * spe);
-    metrics_set(&metrics, "epoch_seconds_fast_est", fast * spe);
-    metrics_set(&metrics, "speedup_fast_vs_naive", naive / fast);
-
-    double wall = now_seconds() - t_start;
-    metrics_set(&metrics, "wall_seconds", wall);
-    if (!metrics_write(&metrics)) dl_die("could not write %s", metrics.path);
-    metrics_free(&metrics);
-    printf("\nwrote %s and plots (loss, accuracy, confusion) to %s/; total %.1f s\n", metrics.path,
-           cli.out_dir, wall);
-
-    train_log_free(&log);
-    arena_free(&step_arena);
-    arena_free(&params_arena);
-    dataset_free(&tr);
-    dataset_free(&val);
-    dataset_free(&te);
-    return 0;
+    dataset_free(&tr), dataset_free(&val), dataset_free(&te);
+    return chapter_end(&ch);
 }
 // endregion
 #endif

@@ -68,4 +68,57 @@ static inline void dl_check_missing_data(const char *bin)
     ck_assert_msg(strstr(out, "make data"), "the message should name 'make data':\n%s", out);
 }
 
+/* Ctrl-C and --resume on the real program: a --quick run interrupted after step `step` (the
+ * DL_INTERRUPT_AT_STEP test hook raises a real SIGINT there) must exit with status 130, write
+ * <out>/interrupted.ckpt and print the command that resumes it; the resumed run must then end
+ * with every metric equal to an uninterrupted run's — exactly, not within a tolerance — except
+ * the keys that contain one of the `timing` substrings (wall-clock figures). */
+static inline void dl_check_interrupt_resume(const char *bin, long step, const char *const *timing,
+                                             size_t n_timing)
+{
+    char a[64], b[64], cmd[1024];
+    static char out[16384];
+    dl_tmpdir(a, sizeof a);
+    dl_tmpdir(b, sizeof b);
+    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s", bin, a);
+    int st = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
+    snprintf(cmd, sizeof cmd, "DL_INTERRUPT_AT_STEP=%ld %s --quick --seed 42 --data data --out %s",
+             step, bin, b);
+    st = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(st == 130, "'%s' exited with %d, want 130 (interrupted):\n%s", cmd, st, out);
+    char ckpt[128], hint[160];
+    snprintf(ckpt, sizeof ckpt, "%s/interrupted.ckpt", b);
+    snprintf(hint, sizeof hint, "--resume %s", ckpt);
+    ck_assert_msg(strstr(out, "interrupted: run '") && strstr(out, "resume with:") &&
+                  strstr(out, hint), "the message should say how to resume:\n%s", out);
+    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s --resume %s", bin, b,
+             ckpt);
+    st = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
+    ck_assert_msg(strstr(out, "resumed '"), "the resumed run should say so:\n%s", out);
+    char pa[128], pb[128], line[256];
+    snprintf(pa, sizeof pa, "%s/metrics.tsv", a);
+    snprintf(pb, sizeof pb, "%s/metrics.tsv", b);
+    FILE *f = fopen(pa, "r");
+    ck_assert_msg(f, "no %s", pa);
+    int compared = 0;
+    while (fgets(line, sizeof line, f)) {
+        char key[64];
+        double want, got;
+        if (sscanf(line, "%63s %lf", key, &want) != 2) continue;
+        bool is_timing = false;
+        for (size_t i = 0; i < n_timing; i++) is_timing = is_timing || strstr(key, timing[i]);
+        if (is_timing) continue;
+        ck_assert_msg(metrics_read(pb, key, &got), "the resumed run lacks key '%s'", key);
+        ck_assert_msg(got == want || (isnan(got) && isnan(want)), "key '%s': uninterrupted %.9g, "
+                      "interrupted at step %ld and resumed %.9g", key, want, step, got);
+        compared++;
+    }
+    fclose(f);
+    ck_assert_int_ge(compared, 10);
+    dl_rm_rf(a);
+    dl_rm_rf(b);
+}
+
 #endif

@@ -42,6 +42,15 @@ void dataset_slice(const Dataset *src, int start, int count, Dataset *out)
     memcpy(out->y, src->y + start, (size_t)count * sizeof(int));
 }
 
+void dataset_split(const Dataset *src, int n_first, int n_last, Dataset *first, Dataset *last)
+{
+    DL_CHECK(n_first >= 0 && n_last >= 0 && (long)n_first + n_last <= src->n,
+             "dataset_split: %s has %d examples; %d for the first part and %d for the last do "
+             "not fit", src->name, src->n, n_first, n_last);
+    dataset_slice(src, 0, n_first, first);
+    dataset_slice(src, src->n - n_last, n_last, last);
+}
+
 void dataset_filter_classes(const Dataset *src, const int *classes, int k, Dataset *out)
 {
     DL_CHECK(k >= 1, "dataset_filter_classes: k = %d, expected at least one class", k);

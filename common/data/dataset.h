@@ -30,6 +30,9 @@ void dataset_free(Dataset *d);
 // ---- slicing ----
 /* Copy examples [start, start + count) of src into a new dataset. */
 void dataset_slice(const Dataset *src, int start, int count, Dataset *out);
+/* The first n_first examples of src into first, and the last n_last into last (a training
+ * set and the validation set held out at the end of the file). Dies when they would overlap. */
+void dataset_split(const Dataset *src, int n_first, int n_last, Dataset *first, Dataset *last);
 /* Keep only the examples whose label is in classes[0..k); relabel classes[i] -> i. */
 void dataset_filter_classes(const Dataset *src, const int *classes, int k, Dataset *out);
 

@@ -2,11 +2,13 @@
 #include "train/eval.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "ops/loss.h"
+#include "report/plot.h"
 
 // Index of the largest of row[0 … C) (the first one on ties).
 static int arg_max(const float *row, int C)
@@ -85,6 +87,42 @@ double eval_class_scores(const ClassifierEval *e, ClassScores *scores)
         macro += s.f1;
     }
     return macro / C;
+}
+
+double eval_report_classes(const ClassifierEval *e, const char *const *names, Metrics *m,
+                           const char *prefix)
+{
+    const int C = e->n_classes;
+    ClassScores *sc = dl_malloc((size_t)C * sizeof *sc, "class scores");
+    double macro = eval_class_scores(e, sc);
+    printf("  %-10s %10s %8s %8s %8s\n", "class", "precision", "recall", "F1", "support");
+    for (int c = 0; c < C; c++) {
+        char name[16];
+        if (!names) snprintf(name, sizeof name, "%d", c);
+        printf("  %-10s %10.4f %8.4f %8.4f %8d\n", names ? names[c] : name, sc[c].precision,
+               sc[c].recall, sc[c].f1, sc[c].support);
+        if (m) {
+            metrics_setf(m, sc[c].precision, "%s_precision_c%d", prefix, c);
+            metrics_setf(m, sc[c].recall, "%s_recall_c%d", prefix, c);
+            metrics_setf(m, sc[c].f1, "%s_f1_c%d", prefix, c);
+        }
+    }
+    printf("  macro F1 %.4f\n", macro);
+    if (m) metrics_setf(m, macro, "%s_macro_f1", prefix);
+    free(sc);
+    return macro;
+}
+
+bool eval_plot_confusion(const ClassifierEval *e, const char *out_dir, const char *name,
+                         const char *title)
+{
+    DL_CHECK(e->confusion, "eval_plot_confusion: evaluate with detail=true first");
+    const int C = e->n_classes;
+    float *cm = dl_malloc((size_t)C * C * sizeof *cm, "confusion matrix");
+    for (int i = 0; i < C * C; i++) cm[i] = (float)e->confusion[i];
+    bool ok = plot_heatmap(out_dir, name, title, "predicted class", "true class", cm, C, C);
+    free(cm);
+    return ok;
 }
 
 BinaryScores eval_binary(const int *pred, const int *y, int n)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "data/dataset.h"
+#include "report/metrics.h"
 #include "train/model.h"
 
 typedef struct ClassifierEval {
@@ -43,6 +44,16 @@ typedef struct ClassScores {
 
 /* Per-class scores (n_classes) from a confusion matrix (detail=true); returns the macro F1. */
 double eval_class_scores(const ClassifierEval *e, ClassScores *scores);
+
+/* Print the per-class table (precision, recall, F1, support; class k named names[k], or its
+ * number when names is NULL) and, when m is not NULL, set <prefix>_precision_c<k>,
+ * <prefix>_recall_c<k>, <prefix>_f1_c<k> and <prefix>_macro_f1. Returns the macro F1. */
+double eval_report_classes(const ClassifierEval *e, const char *const *names, Metrics *m,
+                           const char *prefix);
+
+/* The confusion matrix (detail=true) as a heat map <out_dir>/<name>.png (rows: true class). */
+bool eval_plot_confusion(const ClassifierEval *e, const char *out_dir, const char *name,
+                         const char *title);
 
 typedef struct BinaryScores {
     int tp, fp, fn, tn;

@@ -15,6 +15,7 @@
 #include "ops/loss.h"
 #include "ops/regularize.h"
 #include "optim/clip.h"
+#include "report/plot.h"
 #include "report/progress.h"
 #include "train/checkpoint.h"
 #include "train/eval.h"
@@ -71,6 +72,11 @@ bool train_check_resumed(const Cli *cli)
     return false;
 }
 
+static const char *val_name(const TrainConfig *cfg)
+{
+    return cfg->val_name ? cfg->val_name : "val";
+}
+
 // ---- the history ----
 
 static float *nan_floats(size_t n, const char *what)
@@ -85,10 +91,13 @@ static void log_alloc(TrainLog *log, int epochs, int spe, long cap)
     *log = (TrainLog){.epochs = epochs, .steps_per_epoch = spe};
     size_t E = (size_t)epochs + 1;
     log->step_loss = nan_floats((size_t)cap, "step losses");
+    log->step_seconds = calloc((size_t)cap ? (size_t)cap : 1, sizeof *log->step_seconds);
+    DL_CHECK(log->step_seconds, "train_run: out of memory for %ld step times", cap);
     log->train_loss = nan_floats(E, "epoch losses");
     log->train_eval_loss = nan_floats(E, "epoch losses");
     log->val_loss = nan_floats(E, "epoch losses");
-    log->val_acc_pct = nan_floats(E, "epoch accuracies");
+    log->val_acc_pct = dl_malloc(E * sizeof *log->val_acc_pct, "epoch accuracies");
+    for (size_t e = 0; e < E; e++) log->val_acc_pct[e] = NAN;
     log->seconds = dl_malloc(E * sizeof *log->seconds, "epoch times");
     for (size_t e = 0; e < E; e++) log->seconds[e] = 0;
 }
@@ -96,12 +105,45 @@ static void log_alloc(TrainLog *log, int epochs, int spe, long cap)
 void train_log_free(TrainLog *log)
 {
     free(log->step_loss);
+    free(log->step_seconds);
     free(log->train_loss);
     free(log->train_eval_loss);
     free(log->val_loss);
     free(log->val_acc_pct);
     free(log->seconds);
     *log = (TrainLog){0};
+}
+
+void train_log_plot(const TrainLog *log, const TrainConfig *cfg, const char *out_dir,
+                    const char *loss_name, const char *acc_name, const char *title, bool steps)
+{
+    const int E = log->epochs_run;
+    float *ex = dl_malloc(((size_t)E + 1 + (size_t)log->steps) * sizeof *ex, "plot x values");
+    float *sx = ex + E + 1;
+    for (int e = 0; e <= E; e++) ex[e] = (float)e;
+    for (long k = 0; k < log->steps; k++) sx[k] = (float)(k + 1) / log->steps_per_epoch;
+    char val_title[64], ylab[32];
+    snprintf(val_title, sizeof val_title, "%s loss", val_name(cfg));
+    PlotSeries s[3];
+    int n = 0;
+    if (steps) s[n++] = (PlotSeries){"training loss, every step", sx, log->step_loss,
+                                     (int)log->steps, "lines lc rgb '#b0b0b0'"};
+    s[n++] = (PlotSeries){"training loss, epoch mean", ex + 1, log->train_loss + 1, E,
+                          "linespoints lw 2 pt 7"};
+    int v0 = isnan(log->val_loss[0]) ? 1 : 0;   // epoch 0 when it was evaluated
+    if (cfg->val) s[n++] = (PlotSeries){val_title, ex + v0, log->val_loss + v0, E + 1 - v0,
+                                        "linespoints lw 2 pt 5"};
+    plot_lines(out_dir, loss_name, title, "epoch", "cross-entropy (nats)", s, n, true);
+    if (acc_name && cfg->val) {
+        snprintf(val_title, sizeof val_title, "%s accuracy", val_name(cfg));
+        snprintf(ylab, sizeof ylab, "%s accuracy (%%)", val_name(cfg));
+        float *acc = dl_malloc(((size_t)E + 1) * sizeof *acc, "plot values");
+        for (int e = 0; e <= E; e++) acc[e] = (float)log->val_acc_pct[e];
+        PlotSeries a = {val_title, ex + v0, acc + v0, E + 1 - v0, "linespoints lw 2 pt 7"};
+        plot_lines(out_dir, acc_name, title, "epoch", ylab, &a, 1, false);
+        free(acc);
+    }
+    free(ex);
 }
 
 // ---- one run's state, as a checkpoint sees it ----
@@ -123,11 +165,6 @@ typedef struct RunState {
     float first_loss;     // the first step's loss (the divergence test's reference)
     double t_train;       // training seconds so far
 } RunState;
-
-static const char *val_name(const TrainConfig *cfg)
-{
-    return cfg->val_name ? cfg->val_name : "val";
-}
 
 static void save_checkpoint(const RunState *s, const char *path)
 {
@@ -169,7 +206,7 @@ static void save_checkpoint(const RunState *s, const char *path)
     ckpt_put_f32(&w, "train.train_loss", log->train_loss, E);
     ckpt_put_f32(&w, "train.train_eval_loss", log->train_eval_loss, E);
     ckpt_put_f32(&w, "train.val_loss", log->val_loss, E);
-    ckpt_put_f32(&w, "train.val_acc_pct", log->val_acc_pct, E);
+    ckpt_put_f64(&w, "train.val_acc_pct", log->val_acc_pct, E);
     ckpt_put_f64(&w, "train.seconds", log->seconds, E);
     if (s->best) ckpt_put_f32(&w, "train.best", s->best, params_snapshot_size(&m->p));
     // the random generator and the data source's position
@@ -273,7 +310,7 @@ static void load_checkpoint(RunState *s, const Checkpoint *c)
     get_or_die(c, "train.train_loss", DL_CKPT_F32, log->train_loss, E);
     get_or_die(c, "train.train_eval_loss", DL_CKPT_F32, log->train_eval_loss, E);
     get_or_die(c, "train.val_loss", DL_CKPT_F32, log->val_loss, E);
-    get_or_die(c, "train.val_acc_pct", DL_CKPT_F32, log->val_acc_pct, E);
+    get_or_die(c, "train.val_acc_pct", DL_CKPT_F64, log->val_acc_pct, E);
     get_or_die(c, "train.seconds", DL_CKPT_F64, log->seconds, E);
     if (s->best) get_or_die(c, "train.best", DL_CKPT_F32, s->best, params_snapshot_size(&m->p));
     s->rng->state = get_u64(c, "rng.state");
@@ -316,9 +353,12 @@ _Noreturn static void stop_interrupted(RunState *s)
 
 static void print_header(const TrainConfig *cfg)
 {
+    char vl[32], va[32];
+    snprintf(vl, sizeof vl, "%s loss", val_name(cfg));
+    snprintf(va, sizeof va, "%s acc", val_name(cfg));
     printf("  %5s %10s %11s", "epoch", "lr", "train loss");
     if (cfg->train_eval) printf(" %11s", "train(eval)");
-    if (cfg->val) printf(" %9s_loss %5s_acc", val_name(cfg), val_name(cfg));
+    if (cfg->val) printf(" %10s %9s", vl, va);
     printf(" %8s\n", "time");
 }
 
@@ -327,9 +367,7 @@ static void print_epoch(const TrainConfig *cfg, const TrainLog *log, int e, floa
     if (e == 0) printf("  %5d %10s %11s", 0, "", "");
     else printf("  %5d %10.4g %11.4f", e, (double)lr, (double)log->train_loss[e]);
     if (cfg->train_eval) printf(" %11.4f", (double)log->train_eval_loss[e]);
-    if (cfg->val)
-        printf(" %*.4f %*.2f%%", (int)strlen(val_name(cfg)) + 5, (double)log->val_loss[e],
-               (int)strlen(val_name(cfg)) + 3, (double)log->val_acc_pct[e]);
+    if (cfg->val) printf(" %10.4f %8.2f%%", (double)log->val_loss[e], (double)log->val_acc_pct[e]);
     if (e > 0) printf(" %7.1fs", log->seconds[e] - log->seconds[e - 1]);
     putchar('\n');
 }
@@ -361,7 +399,7 @@ static void evaluate(RunState *s, int e)
     if (cfg->val) {
         eval_classifier(t->model, t->net, t->forward, cfg->val, cfg->eval_batch, false, &ev);
         s->log->val_loss[e] = (float)ev.loss;
-        s->log->val_acc_pct[e] = (float)ev.acc_pct;
+        s->log->val_acc_pct[e] = ev.acc_pct;
     }
 }
 
@@ -405,10 +443,16 @@ static bool take_step(RunState *s, const Batch *b, const Schedule *sch)
     if (diverged(cfg, lv, s->first_loss)) {
         tape_reset(tp);
         if (!cfg->stop_on_divergence)
-            dl_die("%s: training diverged at step %ld (epoch %d): the loss is %g, the first "
+        {
+            char what[32];
+            if (isnan(lv)) snprintf(what, sizeof what, "NaN");
+            else if (isinf(lv)) snprintf(what, sizeof what, "Inf");
+            else snprintf(what, sizeof what, "%g", (double)lv);
+            dl_die("%s: training diverged at step %ld (epoch %d): the loss is %s, the first "
                    "step's was %.4f; the learning rate %g is too large here — use a smaller one "
-                   "(e.g. --lr %g)", cfg->label, log->steps, s->epoch, (double)lv,
+                   "(e.g. --lr %g)", cfg->label, log->steps, s->epoch, what,
                    (double)s->first_loss, (double)cfg->opt.lr, (double)cfg->opt.lr / 10);
+        }
         log->diverged = true;
         log->diverged_step = log->steps;
         log->diverged_loss = lv;
@@ -497,8 +541,12 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
         progress_start(&pg, label, spe);
         double t0 = now_seconds();
         Batch b;
+        double ts = now_seconds();
         while (!stop && data->next(data, &b) > 0) {
             bool ok = take_step(&s, &b, &sch);
+            double te = now_seconds();
+            log->step_seconds[log->steps - 1] = (float)(te - ts);
+            ts = te;
             stop = !ok || (cfg->max_steps && log->steps >= cfg->max_steps);
             if (!ok) break;
             if (cfg->cli && interrupt_at() && ++process_steps == interrupt_at()) raise(SIGINT);

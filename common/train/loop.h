@@ -103,11 +103,13 @@ typedef struct TrainLog {
     long diverged_step;   // 1-based step whose loss diverged
     float diverged_loss;
     float *step_loss;     // (steps) data loss of every step, nats
+    float *step_seconds;  // (steps) wall time of every step, batch included (0 for the steps a
+                          // resumed run took before its checkpoint)
     // per epoch; index 0 = before training; NAN where nothing was measured
     float *train_loss;    // mean loss of the epoch's mini-batches (weighted by batch size)
     float *train_eval_loss; // cfg.train_eval in eval mode
     float *val_loss;
-    float *val_acc_pct;
+    double *val_acc_pct;   // percent (double: 89.2 stays 89.2)
     double *seconds;      // cumulative training time (evaluation excluded), seconds
     bool resumed;         // this run continued a checkpoint (--resume)
 } TrainLog;
@@ -121,6 +123,12 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
                TrainLog *log);
 
 void train_log_free(TrainLog *log);
+
+/* The run's curves by epoch: <out_dir>/<loss_name>.png with the loss of every step (thin,
+ * when steps is true), the epochs' mean training loss and the cfg.val loss; and, when acc_name
+ * is not NULL and there was a validation set, <acc_name>.png with its accuracy (%). */
+void train_log_plot(const TrainLog *log, const TrainConfig *cfg, const char *out_dir,
+                    const char *loss_name, const char *acc_name, const char *title, bool steps);
 
 /* After the last run of a program: when --resume named a checkpoint that no run loaded (a
  * model name this program does not train), print an error naming it and return false. */

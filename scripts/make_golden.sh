@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# scripts/make_golden.sh NN_topic TAG — rewrite a chapter's golden reference files,
+# tests/fixtures/golden_<TAG>_mnist.tsv and golden_<TAG>_fashion-mnist.tsv, from its --quick run
+# (seed 42) on MNIST and on Fashion-MNIST (--dataset fashion: the same numbers as the fallback
+# a machine without MNIST runs). Timing keys are left out: they are not reproducible.
+# Run from the repository root after `make data` and `make NN_topic`; the chapter's test
+# (tests/test_chNN.c) compares its run with these files, key by key, with stated tolerances.
+# Review the diff before committing: a golden value that moves needs a reason.
+set -euo pipefail
+chapter=${1:?usage: scripts/make_golden.sh NN_topic TAG (e.g. 02_backprop ch02)}
+tag=${2:?usage: scripts/make_golden.sh NN_topic TAG}
+bin=./$chapter/run
+[ -x "$bin" ] || { echo "error: $bin is not built; run: make $chapter" >&2; exit 1; }
+# Keys that measure time or speed (they differ run to run): the same list the tests skip.
+timing='(_s|_ms|_seconds|_gbs|_gflops|_speedup|speedup|_per_s|_per_s_[0-9]+t)$|^time_|^bench_'
+for data in mnist fashion-mnist; do
+  flag=mnist; [ "$data" = fashion-mnist ] && flag=fashion
+  out=$(mktemp -d)
+  "$bin" --quick --seed 42 --data data --dataset "$flag" --out "$out" > "$out/stdout.txt"
+  file=tests/fixtures/golden_${tag}_${data}.tsv
+  {
+    echo "# golden_${tag}_${data}: made by scripts/make_golden.sh $chapter $tag ($bin --quick --seed 42 --data data --dataset $flag; metrics.tsv without its timing keys); tests/test_${tag}.c checks every key with the tolerance rules in the test"
+    awk -F'\t' -v t="$timing" '$1 != "seed" && $1 !~ t' "$out/metrics.tsv"
+  } > "$file.tmp"
+  mv "$file.tmp" "$file"
+  rm -rf "$out"
+  echo "wrote $file ($(grep -vc '^#' "$file") keys)"
+done
