@@ -449,9 +449,9 @@ static bool take_step(RunState *s, const Batch *b, const Schedule *sch)
             else if (isinf(lv)) snprintf(what, sizeof what, "Inf");
             else snprintf(what, sizeof what, "%g", (double)lv);
             dl_die("%s: training diverged at step %ld (epoch %d): the loss is %s, the first "
-                   "step's was %.4f; the learning rate %g is too large here — use a smaller one "
-                   "(e.g. --lr %g)", cfg->label, log->steps, s->epoch, what,
-                   (double)s->first_loss, (double)cfg->opt.lr, (double)cfg->opt.lr / 10);
+                   "step's was %.4f; the learning rate %g is too large here: try --lr %g or "
+                   "smaller", cfg->label, log->steps, s->epoch, what, (double)s->first_loss,
+                   (double)cfg->opt.lr, (double)cfg->opt.lr / 10);
         }
         log->diverged = true;
         log->diverged_step = log->steps;
