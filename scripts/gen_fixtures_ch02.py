@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""scripts/gen_fixtures_ch02.py — PyTorch reference values for chapter 2 and for common/ops.h.
+"""scripts/gen_fixtures_ch02.py — PyTorch reference values for chapter 2 and for common/ops/.
 
 Run:  /usr/bin/python3 scripts/gen_fixtures_ch02.py        (needs torch; tested with 1.13)
 Writes (committed, so the tests need no Python):
   tests/fixtures/ch02_mlp_grads.txt  a fixed MLP 6->5->4->3 (ReLU, mean cross-entropy, batch 4):
                                      inputs, weights, targets, loss and every gradient
-  tests/fixtures/ops_torch.txt       every op in common/ops.h: inputs, an upstream gradient,
+  tests/fixtures/ops_torch.txt       every op in common/ops/: inputs, an upstream gradient,
                                      the forward output and the input gradients
 
 File format (both files), one rule so one small reader handles everything:
@@ -102,7 +102,7 @@ def mlp_fixture():
     w.close()
 
 
-# ---- every op in common/ops.h ----
+# ---- every op in common/ops/ ----
 
 def ops_fixture():
     g = torch.Generator().manual_seed(SEED + 1)
@@ -142,7 +142,7 @@ def ops_fixture():
     cases.append(("mse", {"x": rnd(S), "y": rnd(S)}, ["x"], lambda t: F.mse_loss(t["x"], t["y"])))
 
     w = Writer(os.path.join(OUT, "ops_torch.txt"),
-               "ops_torch: every op in common/ops.h vs PyTorch; seed %d; made by: %s (torch %s)"
+               "ops_torch: every op in common/ops/ vs PyTorch; seed %d; made by: %s (torch %s)"
                % (SEED + 1, CMD, torch.__version__),
                ["Format: blocks '@ <name> <dims...>' then the values one per line, row-major, %.9g",
                 "(see scripts/gen_fixtures_ch02.py). For each op <op> (in this order):",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""scripts/gen_fixtures_cnn.py — PyTorch reference values for the CNN ops in common/ops.h
+"""scripts/gen_fixtures_cnn.py — PyTorch reference values for the CNN ops in common/ops/
 (op_conv2d, op_maxpool2d, op_avgpool2d, op_global_avgpool, op_batchnorm2d,
-op_cross_entropy_weighted) and common/nn.h (batchnorm2d_forward = torch.nn.BatchNorm2d).
+op_cross_entropy_weighted) and common/nn/ (batchnorm2d_forward = torch.nn.BatchNorm2d).
 
 Run:  /usr/bin/python3 scripts/gen_fixtures_cnn.py     (needs torch; tested with 1.13)
 Writes (committed, so the tests need no Python):

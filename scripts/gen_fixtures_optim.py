@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/gen_fixtures_optim.py — torch.optim reference trajectories for common/optim.h.
+"""scripts/gen_fixtures_optim.py — torch.optim reference trajectories for common/optim/.
 
 Run:  /usr/bin/python3 scripts/gen_fixtures_optim.py        (needs torch; tested with 1.13)
 Writes (committed, so the tests need no Python):

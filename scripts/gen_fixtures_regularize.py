@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """scripts/gen_fixtures_regularize.py — PyTorch reference values for the regularisers in
-common/ops.h (op_l1, op_l2) and common/nn.h (BatchNorm = torch.nn.BatchNorm1d).
+common/ops/ (op_l1, op_l2) and common/nn/ (BatchNorm = torch.nn.BatchNorm1d).
 
 Run:  /usr/bin/python3 scripts/gen_fixtures_regularize.py     (needs torch; tested with 1.13)
 Writes (committed, so the tests need no Python):

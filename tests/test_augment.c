@@ -1,6 +1,6 @@
 /* tests/test_augment.c — chapter 4's helpers: image augmentation (augment.h), class
- * imbalance (dataset_class_counts, dataset_subsample_per_class, sample_weighted in data.h)
- * and the image-grid plot (plot_image_grid in report.h).
+ * imbalance (dataset_class_counts, dataset_subsample_per_class, sample_weighted in data/)
+ * and the image-grid plot (plot_image_grid in report/plot.h).
  * Run from the repo root (make test does): the mass test reads data/mnist/ (make data).
  */
 #include "testutil.h"

@@ -1,5 +1,5 @@
-/* tests/test_cnn_ops.c — the CNN ops of common/ops.h (ops_cnn.c) and the Conv2d / BatchNorm2d
- * layers of common/nn.h (nn_cnn.c).
+/* tests/test_cnn_ops.c — the CNN ops (common/ops/conv.h, ops/norm.h, ops/shape.h) and the
+ * Conv2d / BatchNorm2d layers (common/nn/conv2d.h, nn/batchnorm.h).
  *
  * Gradients: finite differences (common/gradcheck.h) inside L = Σ w ⊙ op(x) with a fixed
  * random w, as tests/test_autograd.c, with the same tolerance and reasoning: rel < 2e-3 with
@@ -9,7 +9,7 @@
  * Values: PyTorch in float64 (tests/fixtures/cnn_torch.txt, scripts/gen_fixtures_cnn.py),
  * element-wise |got − want| <= atol + 1e-4·|want| with atol = 1e-5·sqrt(n) for an output
  * that sums n terms (STYLE §5).
- * Convolution runs under every rung of CONV_IMPLS. Bad input must exit with status 1 and a
+ * Convolution runs under every rung of CONV_LADDER. Bad input must exit with status 1 and a
  * message naming the problem (checked in a child process).
  */
 #include "testutil.h"

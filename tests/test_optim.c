@@ -1,4 +1,4 @@
-/* tests/test_optim.c — the optimizers, schedules and clipping of common/optim.h, and the
+/* tests/test_optim.c — the optimizers, schedules and clipping of common/optim/, and the
  * Adam kernel ladder of common/kernels/adam.h.
  *
  * References: torch.optim 1.13 (tests/fixtures/optim_torch.txt, made by
@@ -164,7 +164,7 @@ START_TEST(test_adamw_differs_from_adam_l2_unless_wd_zero)
 }
 END_TEST
 
-// optim.c's claim: the lecture's v ← βv − α∇L, θ ← θ + v is PyTorch's u ← μu + g, θ ← θ − lr·u.
+// optim/optimizer.c's claim: the lecture's v ← βv − α∇L, θ ← θ + v is PyTorch's u ← μu + g, θ ← θ − lr·u.
 START_TEST(test_momentum_conventions_give_same_trajectory)
 {
     Fixture f;
@@ -238,7 +238,7 @@ START_TEST(test_schedules_match_torch)
         // One float rounding of a double formula: rtol 1e-6, atol 1e-9 (lr >= 1e-3 here).
         dl_ck_close(name, got, want->v, want->n, 1e-9, 1e-6);
     }
-    // Past the end, cosine holds min_lr (torch's would climb back; see optim.c).
+    // Past the end, cosine holds min_lr (torch's would climb back; see optim/schedule.c).
     Schedule cs = {.kind = SCHED_COSINE, .base_lr = 0.1f, .total_steps = 10, .min_lr = 0.001f};
     ck_assert(schedule_lr(&cs, 10) == 0.001f && schedule_lr(&cs, 1000) == 0.001f);
     ck_assert(schedule_lr(&cs, 0) == 0.1f);

@@ -1,5 +1,5 @@
 /* tests/test_regularize.c — the regularisers as differentiable ops: L1 and L2 penalties,
- * inverted dropout and batch normalisation (common/ops.h, common/nn.h).
+ * inverted dropout and batch normalisation (common/ops/regularize.h, ops/norm.h, nn/batchnorm.h).
  *
  * Gradients: finite differences (common/gradcheck.h) inside L = Σ w ⊙ op(x) with a fixed
  * random w, as tests/test_autograd.c, and with the same tolerance and reasoning:

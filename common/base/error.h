@@ -3,7 +3,7 @@
  * Library code that meets bad input it cannot recover from (a shape mismatch, a NaN loss,
  * an unknown flag) calls dl_die(), which prints "error: <message>" on stderr and exits
  * with status DL_EXIT_ERROR. Code that can recover (file loaders) returns an error
- * message instead, so the caller decides; see data.h.
+ * message instead, so the caller decides; see data/idx.h.
  */
 #ifndef DL_ERROR_H
 #define DL_ERROR_H

@@ -3,7 +3,7 @@
  * For the two conv layers of the chapter's DigitCNN at batch 64 (batch 16 with quick):
  *   conv1: x (N, 1, 28, 28)  → 32 channels, 3x3, stride 1, pad 1
  *   conv2: x (N, 32, 14, 14) → 64 channels, 3x3, stride 1, pad 1
- * it times every rung in CONV_IMPLS on each pass (forward, backward_data, backward_weight
+ * it times every rung of CONV_LADDER on each pass (forward, backward_data, backward_weight
  * with bias) and prints one row per (layer, pass, rung):
  *   version  threads  reps  ms  GFLOP/s  %peak  speedup  max|err|
  * GFLOP/s = conv_flops(s) / time (each pass has the forward's FLOP count); time = median of
@@ -26,7 +26,7 @@
 #define CONV_BENCH_PASSES 3        // 0 forward, 1 backward_data, 2 backward_weight
 #define CONV_BENCH_MAX_RUNGS 6
 
-/* Figures for one layer. Rung j is CONV_IMPLS[j]; pass p as above. */
+/* Figures for one layer. Rung j is CONV_LADDER.rungs[j]; pass p as above. */
 typedef struct ConvBenchLayer {
     const char *name;                                          // "conv1", "conv2"
     int N, C_in, H, W, C_out, K;                               // shape (K x K kernel)

@@ -1,7 +1,7 @@
 /* common/bench/gemm_bench.h — the GEMM ladder benchmark behind `--bench` and `make bench`.
  *
  * For each N in {64, 128, 256, 512, 1024} ({64, 256} with quick) it times C = A·B on
- * N x N x N for every rung in GEMM_IMPLS (and OpenBLAS's cblas_sgemm when the library is
+ * N x N x N for every rung of GEMM_LADDER (and OpenBLAS's cblas_sgemm when the library is
  * installed, loaded at run time with dlopen — the course code never links it) and prints:
  *   version  reps  ms  GFLOP/s  %peak  speedup  max|err|
  * GFLOP/s = 2·N³ / time; time = median of 11 runs after one warm-up run. The slow rungs at
@@ -22,7 +22,7 @@
 #define GEMM_BENCH_MAX_SIZES 5
 #define GEMM_BENCH_MAX_RUNGS 8
 
-/* Figures for one N. Rung j is GEMM_IMPLS[j]; a rung the CPU cannot run has gflops 0. */
+/* Figures for one N. Rung j is GEMM_LADDER.rungs[j]; a rung the CPU cannot run has gflops 0. */
 typedef struct GemmBenchSize {
     int n;
     double ms[GEMM_BENCH_MAX_RUNGS];       // median time per rung, milliseconds

@@ -67,7 +67,7 @@ void conv_im2col(const ConvShape *s, const float *x1, float *col);
 void conv_col2im(const ConvShape *s, const float *dcol, float *dx1);
 
 /* One rung. All three functions take a workspace of workspace(s) floats (may be NULL when
- * that is 0), allocated by the caller (ops.c takes it from the step arena, so it is reused
+ * that is 0), allocated by the caller (ops/conv.c takes it from the step arena, so it is reused
  * every step without malloc). The workspace size may depend on threads_get(): query it
  * again after threads_set().
  *   forward:         y = conv(x, w) + b   (overwrites y; b may be NULL)

@@ -168,7 +168,7 @@ static void bn2d_forward_channel(void *ctx, int c)
     }
 }
 
-// The derivation is op_batchnorm's (ops.c), with the batch sums running over the M = N·H·W
+// The derivation is op_batchnorm's (above), with the batch sums running over the M = N·H·W
 // values of a channel:  dβ = Σ dy,  dγ = Σ dy·x̂,
 //   train: dx = (γ/σ)·(dy − Σdy/M − x̂·Σ(dy·x̂)/M);   eval: dx = (γ/σ)·dy.
 // x̂ is recomputed from x (cheaper than storing a second copy of the activation).

@@ -16,7 +16,7 @@ typedef struct Schedule {
     int warmup_steps;    // linear warm-up from 0 (0 = none)
 } Schedule;
 
-/* lr at step (0-based); linear warm-up base_lr·(step+1)/(warmup_steps+1)… see optim.c for
+/* lr at step (0-based); linear warm-up base_lr·(step+1)/(warmup_steps+1)… see optim/schedule.c for
  * the exact form, then the kind with torch StepLR / ExponentialLR / CosineAnnealingLR
  * semantics counted from the end of warm-up. */
 float schedule_lr(const Schedule *s, int step);
