@@ -3,7 +3,8 @@
 #                                   libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer)
 #   make fuzz-run [FUZZ_SECONDS=60] run each target that long on a copy of its seed corpus;
 #                                   fails on any crash, leak, sanitizer report or hang (> 10 s
-#                                   on one input). make fuzz-run-idx runs one target.
+#                                   on one input). make fuzz-run-<name> (fuzz-run-idx,
+#                                   fuzz-run-checkpoint) runs one target.
 # A target is tests/fuzz/fuzz_<name>.c (it defines LLVMFuzzerTestOneInput), its seeds are
 # tests/fuzz/corpus/<name>/ (committed, small; scripts/make_fuzz_seeds.sh writes them) and an
 # optional dictionary tests/fuzz/<name>.dict. Runs work in build/fuzz/corpus/<name>/ (the
@@ -11,10 +12,11 @@
 # changes; an input that fails lands in build/fuzz/artifacts/<name>/.
 
 # ---- the targets: adding a loader's target is adding its name here ----
-# The checkpoint loader (train/checkpoint.h) is next: add `checkpoint` to this list, write
-# tests/fuzz/fuzz_checkpoint.c (feed the bytes to its in-memory parser, free what it returns)
-# and put a few tiny checkpoints in tests/fuzz/corpus/checkpoint/.
-FUZZ_TARGETS := idx
+#   idx         the IDX (MNIST) loader: idx_parse (data/idx.h) on an image and a label file
+#   checkpoint  the checkpoint loader: checkpoint_parse, then checkpoint_find/checkpoint_get
+#               on every record it accepts (train/checkpoint.h); an odd first input byte makes
+#               the target fix the file's CRC-32 first, so mutated files get past the checksum
+FUZZ_TARGETS := idx checkpoint
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

@@ -2,6 +2,9 @@
 # scripts/make_fuzz_seeds.sh — (re)write the committed seed corpus of the fuzz targets.
 #   tests/fuzz/corpus/idx/   inputs for tests/fuzz/fuzz_idx.c: 2-byte big-endian length k of
 #                            the image file, k bytes of image file, then the label file.
+#   tests/fuzz/corpus/checkpoint/  inputs for tests/fuzz/fuzz_checkpoint.c: a mode byte (odd:
+#                            the target recomputes the trailing CRC-32 before parsing), then
+#                            the checkpoint file (format in common/train/checkpoint.h).
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -57,6 +60,94 @@ seed labels-truncated       2051 3 2 2 0    -- 2049 3 1 2
 # empty files and always tries the empty input itself.)
 { be16 20; printf '\x1f\x8b\x08\x08\x3a\x1b\x90\x32'; bytes 12 0; labels 2049 1 0; } > "$out/gzip-header"
 { be16 6; be32 2051; printf '\x00\x00'; labels 2049 1 0; } > "$out/short-header"
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- checkpoints, written byte by byte (independently of CkptWriter) ----
+out=tests/fuzz/corpus/checkpoint
+mkdir -p "$out"
+
+# le16/le32 V: V as 2/4 little-endian bytes.
+le16() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))"; }
+le32() { le16 $(($1 & 65535)); le16 $(($1 >> 16 & 65535)); }
+# name S: u16 length + the bytes of S (printf escapes allowed in S).
+name() { local b; b=$(printf "$1" | wc -c); le16 "$b"; printf "$1"; }
+# header MODEL N_RECORDS [VERSION]: magic, version, model name, record count.
+header() { printf 'DLCKPT\r\n'; le32 "${3:-1}"; name "$1"; le32 "$2"; }
+# rechead NAME TYPE NDIM DIMS...: a record's header as written (NDIM need not match DIMS).
+rechead() {
+  local d
+  name "$1"; printf "\\x$(printf %02x "$2")\\x$(printf %02x "$3")"; shift 3
+  for d in "$@"; do le32 "$d"; done
+}
+# record NAME TYPE DIMS...: a record (type 1 f32, 2 i32, 3 f64, 4 u64; ndim = number of DIMS)
+# with its values: bytes 0, 1, 2, … (mod 256), as many as the product of DIMS needs.
+record() {
+  local nm=$1 type=$2; shift 2
+  local count=1 es=4 d
+  [ "$type" -ge 3 ] && es=8
+  rechead "$nm" "$type" $# "$@"
+  for d in "$@"; do count=$((count * d)); done
+  bytes $((count * es)) 0
+}
+# ckpt MODE NAME: the body on stdin, then its CRC-32 (little-endian, as in the file), all after
+# the mode byte, into $out/NAME. gzip's trailer holds exactly that CRC-32 (IEEE, as zlib's).
+ckpt() {
+  local tmp; tmp=$(mktemp)
+  cat > "$tmp"
+  { printf "\\x$(printf %02x "$1")"; cat "$tmp"; gzip -c < "$tmp" | tail -c 8 | head -c 4
+  } > "$out/$2"
+  rm -f "$tmp"
+}
+# damage NAME FROM OFFSET HEX: $out/NAME is $out/FROM with the byte at OFFSET (in the seed,
+# the mode byte is offset 0) replaced by the byte HEX.
+damage() {
+  cp "$out/$2" "$out/$1"
+  printf "\\x$4" | dd of="$out/$1" bs=1 seek="$3" conv=notrunc status=none
+}
+
+# valid (mode 1, so the fuzzer's mutations keep a correct checksum)
+header m 0 | ckpt 1 valid-empty
+{ header 04_cnn/digitcnn 6
+  record train.steps 4                   # u64, ndim 0 (a scalar)
+  record optim.m.0 2 3                   # i32, ndim 1
+  record fc1.linear.w 1 2 3              # f32, ndim 2
+  record train.seconds 3 1 2 1           # f64, ndim 3
+  record conv1.conv.w 1 2 1 2 2          # f32, ndim 4
+  record rng.spare 3                     # f64, ndim 0
+} | ckpt 1 valid-types
+{ header test/model 3
+  record fc.w 1 3 0 2                    # an empty dimension: 0 values
+  record data.state 2 0                  # an empty 1-D record
+  record rng.state 4
+} | ckpt 1 valid-empty-dim
+{ header test/model 2
+  record train.steps 4
+  record train.steps 1 2                 # the same name twice (the format allows it)
+} | ckpt 1 valid-duplicate-name
+# the same valid file parsed with its own checksum (mode 0), and with path NULL (mode 2)
+{ header test/model 2; record fc.w 1 2 3; record train.steps 4; } | ckpt 0 plain-valid
+{ header test/model 2; record fc.w 1 2 3; record train.steps 4; } | ckpt 2 plain-valid-no-path
+
+# damaged: the checksum and magic ones in mode 0 (parsed as they are), the structural ones in
+# mode 1 (their checksum is right, so each is refused for what it is named after).
+# plain-valid: mode byte, a 28-byte header, fc.w (header at 29, values at 45..68), train.steps.
+damage bad-crc plain-valid 51 ff                          # a value changed
+head -c 60 "$out/plain-valid" > "$out/truncated"          # ends inside fc.w's values
+damage bad-magic plain-valid 7 0a                         # "DLCKPT\r\n" -> "DLCKPT\n\n"
+{ cat "$out/plain-valid"; printf 'xyz'; } > "$out/after-checksum"
+printf '\x00DLCKPT\r\n\x01\x00' > "$out/short-header"     # ends inside the version
+{ header test/model 1 2; record fc.w 1 2 3; } | ckpt 1 bad-version
+{ header test/model 1; record fc.w 7 2; } | ckpt 1 bad-type
+{ header test/model 1; rechead fc.w 1 5 1 1 1 1 1; bytes 4 0; } | ckpt 1 bad-ndim
+{ header test/model 1; rechead fc.w 1 4 65536 65536 65536 65536; } | ckpt 1 huge-shape
+{ header test/model 1; rechead fc.w 1 1 2147483648; bytes 8 0; } | ckpt 1 negative-size
+{ header test/model 4000000; record fc.w 1 2; } | ckpt 1 too-many-records
+{ header test/model 1; rechead 'fc\x00w' 1 0; bytes 4 0; } | ckpt 1 nul-in-name
+{ header '' 0; } | ckpt 1 empty-model-name
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }

@@ -649,6 +649,50 @@ START_TEST(test_checkpoint_refuses_truncated_corrupt_and_foreign_files)
 }
 END_TEST
 
+// A record that is refused is named in the message, and the Checkpoint is left empty. The
+// parser used to free the records before formatting the message, which then read the record's
+// name from freed memory (found by tests/fuzz/fuzz_checkpoint.c; the input is kept as
+// tests/fuzz/corpus/checkpoint/regress-record-name-after-free). Under glibc the freed block's
+// first bytes, where record 1's name is, are overwritten, so the message comes out wrong even
+// without a sanitizer; `make test SANITIZE=1` reports the read itself.
+START_TEST(test_checkpoint_refusal_names_the_record)
+{
+    char dir[64], path[128], err[512];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/a.ckpt", dir);
+    small_checkpoint(path, "test/model");
+    uint8_t *buf;
+    const size_t n = slurp_file(path, &buf);
+    // The file: magic 8, version 4, model (2 + 10), count 4, then fc.w: name (2 + 4), type,
+    // ndim, shape 2 × 4 bytes, 6 floats.
+    const size_t rec = 8 + 4 + 2 + strlen("test/model") + 4, type_at = rec + 2 + 4,
+                 ndim_at = type_at + 1, shape_at = ndim_at + 1, values_at = shape_at + 8;
+    ck_assert_uint_eq(buf[type_at], DL_CKPT_F32);
+    ck_assert_uint_eq(buf[ndim_at], 2);
+    struct { size_t at; uint8_t byte; size_t len; const char *says; } cases[] = {
+        {type_at, 7, n, "record 'fc.w' has type 7 and 2 dimensions"},
+        {ndim_at, 5, n, "record 'fc.w' has type 1 and 5 dimensions"},
+        {shape_at + 3, 0x80, n, "record 'fc.w' has a bad shape"},   // 2^31 + 2 rows
+        {0, 'D', values_at + 10, "record 'fc.w' needs 24 bytes, the file has 10 left"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t was = buf[cases[i].at];
+        buf[cases[i].at] = cases[i].byte;
+        Checkpoint c;
+        err[0] = '\0';
+        ck_assert_msg(!checkpoint_parse(buf, cases[i].len, path, &c, err, sizeof err),
+                      "case %zu was accepted", i);
+        ck_assert_msg(strstr(err, path) && strstr(err, cases[i].says),
+                      "case %zu: the message should say \"%s\": %s", i, cases[i].says, err);
+        ck_assert(!c.records && !c.buf && c.n_records == 0);
+        checkpoint_free(&c);
+        buf[cases[i].at] = was;
+    }
+    free(buf);
+    dl_rm_rf(dir);
+}
+END_TEST
+
 static char foreign_ckpt[128];
 
 static void resume_other_shape(void)
@@ -845,6 +889,7 @@ static Suite *train_suite(void)
     tcase_add_test(ck, test_saved_run_resumes_to_the_same_end);
     tcase_add_test(ck, test_checkpoint_round_trip);
     tcase_add_test(ck, test_checkpoint_refuses_truncated_corrupt_and_foreign_files);
+    tcase_add_test(ck, test_checkpoint_refusal_names_the_record);
     tcase_add_test(ck, test_resume_refuses_a_checkpoint_that_does_not_fit);
     suite_add_tcase(s, ck);
     TCase *ev = tcase_create("eval");

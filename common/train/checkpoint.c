@@ -184,6 +184,19 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
     return false;
 }
 
+/* fail() for a parse that has begun to fill c: the message first (it may name a record, which
+ * lives in c->records), then c is emptied. */
+__attribute__((format(printf, 4, 5)))
+static bool refuse(Checkpoint *c, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    checkpoint_free(c);
+    return false;
+}
+
 bool checkpoint_parse(const uint8_t *buf, size_t len, const char *path, Checkpoint *c,
                       char *err, size_t errlen)
 {
@@ -216,56 +229,43 @@ bool checkpoint_parse(const uint8_t *buf, size_t len, const char *path, Checkpoi
     for (int i = 0; i < c->n_records; i++) {
         CkptRecord *rec = &c->records[i];
         uint64_t type, ndim;
-        if (!get_name(&r, rec->name) || !get_le(&r, 1, &type) || !get_le(&r, 1, &ndim)) {
-            checkpoint_free(c);
-            return fail(err, errlen, "%s is truncated or corrupt: record %d of %d has no valid "
-                        "header (at byte %zu of %zu)", P, i + 1, (int)v, r.pos, len);
-        }
+        if (!get_name(&r, rec->name) || !get_le(&r, 1, &type) || !get_le(&r, 1, &ndim))
+            return refuse(c, err, errlen, "%s is truncated or corrupt: record %d of %d has no "
+                          "valid header (at byte %zu of %zu)", P, i + 1, (int)v, r.pos, len);
         rec->type = (CkptType)type;
         rec->ndim = (int)ndim;
         size_t es = type_size(rec->type);
-        if (!es || ndim > DL_CKPT_MAX_DIMS) {
-            checkpoint_free(c);
-            return fail(err, errlen, "%s is corrupt: record '%s' has type %d and %d dimensions",
-                        P, rec->name, (int)type, (int)ndim);
-        }
+        if (!es || ndim > DL_CKPT_MAX_DIMS)
+            return refuse(c, err, errlen, "%s is corrupt: record '%s' has type %d and %d "
+                          "dimensions", P, rec->name, (int)type, (int)ndim);
         size_t count = 1;
         for (int d = 0; d < rec->ndim; d++) {
             uint64_t s;
-            if (!get_le(&r, 4, &s) || s > 0x7fffffff || (s && count > MAX_FILE / s)) {
-                checkpoint_free(c);
-                return fail(err, errlen, "%s is truncated or corrupt: record '%s' has a bad "
-                            "shape", P, rec->name);
-            }
+            if (!get_le(&r, 4, &s) || s > 0x7fffffff || (s && count > MAX_FILE / s))
+                return refuse(c, err, errlen, "%s is truncated or corrupt: record '%s' has a "
+                              "bad shape", P, rec->name);
             rec->shape[d] = (int)s;
             count *= s;
         }
         rec->count = count;
-        if ((len - r.pos) / es < count) {
-            checkpoint_free(c);
-            return fail(err, errlen, "%s is truncated: record '%s' needs %zu bytes, the file has "
-                        "%zu left (an interrupted copy or download?)", P, rec->name, count * es,
-                        len - r.pos);
-        }
+        if ((len - r.pos) / es < count)
+            return refuse(c, err, errlen, "%s is truncated: record '%s' needs %zu bytes, the "
+                          "file has %zu left (an interrupted copy or download?)", P, rec->name,
+                          count * es, len - r.pos);
         rec->data = buf + r.pos;   // re-pointed into the copy below
         r.pos += count * es;
     }
     size_t body = r.pos;
-    if (!get_le(&r, 4, &v)) {
-        checkpoint_free(c);
-        return fail(err, errlen, "%s is truncated: the checksum at the end is missing", P);
-    }
-    if (r.pos != len) {
-        checkpoint_free(c);
-        return fail(err, errlen, "%s is corrupt: %zu bytes follow the checksum", P, len - r.pos);
-    }
+    if (!get_le(&r, 4, &v))
+        return refuse(c, err, errlen, "%s is truncated: the checksum at the end is missing", P);
+    if (r.pos != len)
+        return refuse(c, err, errlen, "%s is corrupt: %zu bytes follow the checksum", P,
+                      len - r.pos);
     uint32_t crc = crc32_update(0, buf, body);
-    if (crc != (uint32_t)v) {
-        checkpoint_free(c);
-        return fail(err, errlen, "%s is corrupt: its checksum is %08x, the contents give %08x "
-                    "(a changed or damaged file); use another checkpoint or train again", P,
-                    (unsigned)v, (unsigned)crc);
-    }
+    if (crc != (uint32_t)v)
+        return refuse(c, err, errlen, "%s is corrupt: its checksum is %08x, the contents give "
+                      "%08x (a changed or damaged file); use another checkpoint or train again",
+                      P, (unsigned)v, (unsigned)crc);
     c->buf = dl_malloc(len, "checkpoint bytes");
     memcpy(c->buf, buf, len);
     c->len = len;
