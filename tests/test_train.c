@@ -713,7 +713,13 @@ static void resume_other_shape(void)
     train_run(&task, &bt.src, &c, NULL, &log);
 }
 
+static void resume_other_epochs_as(int epochs);
 static void resume_other_epochs(void)
+{
+    resume_other_epochs_as(9);
+}
+
+static void resume_other_epochs_as(int epochs)
 {
     if (!freopen("/dev/null", "w", stdout)) _exit(99);
     Fixture f = fixture();
@@ -724,7 +730,7 @@ static void resume_other_epochs(void)
     batcher_init(&bt, &f.tr, 16, false, NULL);
     ResumeRun r;
     resume_cli(&r, "/tmp", NULL, foreign_ckpt);
-    TrainConfig c = adam_config(9);
+    TrainConfig c = adam_config(epochs);
     c.cli = &r.cli;
     TrainTask task = {&m, &t, toy_forward, NULL, NULL};
     TrainLog log;
@@ -738,6 +744,29 @@ static void resume_corrupt(void)
     fputc(0x5a, f);
     fclose(f);
     resume_other_epochs();
+}
+
+// A checkpoint whose checksum is right but whose counters no run of this shape can reach
+// (here: 99 epochs done of 4) is refused before anything indexes the history with them.
+static void resume_inconsistent(void)
+{
+    uint8_t *buf;
+    size_t n = slurp_file(foreign_ckpt, &buf);
+    Checkpoint c;
+    char err[256];
+    if (!checkpoint_parse(buf, n, foreign_ckpt, &c, err, sizeof err)) _exit(98);
+    const CkptRecord *r = checkpoint_find(&c, "train.epochs_run");
+    if (!r) _exit(97);
+    size_t at = (size_t)(r->data - c.buf);
+    checkpoint_free(&c);
+    buf[at] = 99;
+    uint32_t crc = crc32_update(0, buf, n - 4);
+    for (int i = 0; i < 4; i++) buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+    FILE *f = fopen(foreign_ckpt, "wb");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    free(buf);
+    resume_other_epochs_as(4);
 }
 
 // A checkpoint of another shape, run length or model is refused with a message naming it.
@@ -760,7 +789,8 @@ START_TEST(test_resume_refuses_a_checkpoint_that_does_not_fit)
                                                    "(2, 8) in this model"}},
         {"other epochs", resume_other_epochs, {"a run of 4 epochs, this one has 9",
                                                "same --epochs"}},
-        {"corrupt", resume_corrupt, {"is corrupt", "checksum"}},
+        {"inconsistent counters", resume_inconsistent, {"is inconsistent", "99 epochs done"}},
+        {"corrupt", resume_corrupt, {"is corrupt", "checksum"}},   // last: it damages the file
     };
     dl_check_deaths(cases, sizeof cases / sizeof cases[0]);
     // a checkpoint of a model this program does not train is reported at the end

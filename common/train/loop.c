@@ -273,9 +273,19 @@ static void load_checkpoint(RunState *s, const Checkpoint *c)
         dl_die("--resume: %s was saved by a run with optimizer %s, this one uses %s", P,
                optim_kind_name((OptKind)get_u64(c, "optim.kind")),
                optim_kind_name(s->opt->cfg.kind));
-    long steps = (long)get_u64(c, "train.steps");
-    if (steps > s->cap)
-        dl_die("--resume: %s has %ld steps, more than this run takes (%ld)", P, steps, s->cap);
+    // The counters index the history arrays: a file that passed its checksum but holds values
+    // no run of this shape can reach (a hand-edited or foreign file) is refused, not trusted.
+    const uint64_t steps64 = get_u64(c, "train.steps"), n_epochs = (uint64_t)log->epochs;
+    const uint64_t epoch = get_u64(c, "train.epoch"), run = get_u64(c, "train.epochs_run");
+    const uint64_t best = get_u64(c, "train.best_epoch"), dstep = get_u64(c, "train.diverged_step");
+    if (steps64 > (uint64_t)s->cap || epoch < 1 || epoch > n_epochs + 1 || run > n_epochs ||
+        run >= epoch ||
+        best > run || dstep > steps64 || (uint64_t)(s->data->n_state) == 0)
+        dl_die("--resume: %s is inconsistent (step %llu of at most %ld, epoch %llu, %llu epochs "
+               "done, best %llu, in a run of %llu epochs): not a checkpoint this program wrote "
+               "for this run", P, (unsigned long long)steps64, s->cap, (unsigned long long)epoch,
+               (unsigned long long)run, (unsigned long long)best, (unsigned long long)n_epochs);
+    long steps = (long)steps64;
     // parameters, buffers, optimizer
     for (int i = 0; i < m->p.n; i++)
         get_or_die(c, m->p.names[i], DL_CKPT_F32, m->p.items[i]->data, m->p.items[i]->size);
@@ -292,13 +302,13 @@ static void load_checkpoint(RunState *s, const Checkpoint *c)
             get_or_die(c, name, DL_CKPT_F32, s->opt->v[i], s->trainable->items[i]->size);
     }
     // the run's position and history
-    s->epoch = (int)get_u64(c, "train.epoch");
+    s->epoch = (int)epoch;
     s->in_epoch = get_u64(c, "train.in_epoch") != 0;
     log->steps = steps;
-    log->epochs_run = (int)get_u64(c, "train.epochs_run");
-    log->best_epoch = (int)get_u64(c, "train.best_epoch");
+    log->epochs_run = (int)run;
+    log->best_epoch = (int)best;
     log->diverged = get_u64(c, "train.diverged") != 0;
-    log->diverged_step = (long)get_u64(c, "train.diverged_step");
+    log->diverged_step = (long)dstep;
     double scal[4];
     get_or_die(c, "train.scalars", DL_CKPT_F64, scal, 4);
     s->epoch_sum = scal[0];
