@@ -28,6 +28,7 @@
 #include "ops/linalg.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
+#include "ops/shape.h"
 #include "optim/optimizer.h"
 
 
@@ -415,6 +416,72 @@ static void mismatch_matmul(void)
     op_matmul(&tp, tensor_2d(&a, 2, 3), tensor_2d(&a, 4, 5));
 }
 
+// ---- a node with many inputs: concatenation ----
+
+typedef struct ConcatCase {
+    int n;
+    Tensor *w;    // projection, (B, Σ C_i)
+} ConcatCase;
+
+static Tensor *concat_fn(Tape *tp, Tensor **in, int n_in, void *ctx)
+{
+    ConcatCase *c = ctx;
+    (void)n_in;
+    return project(tp, op_concat(tp, in, c->n), c->w);
+}
+
+// One node with 7 inputs (an autograd node once took at most 3): torch.cat's values, and its
+// gradient — each input gets its own block of columns of dy — by finite differences.
+START_TEST(test_concat_of_seven_inputs_forward_and_gradcheck)
+{
+    enum { B = 3, N = 7 };
+    static const int W[N] = {1, 3, 2, 4, 5, 1, 2};   // widths; Σ = 18
+    Arena params, step;
+    arena_init(&params, "params");
+    arena_init(&step, "step");
+    Tape tp;
+    tape_init(&tp, &step);
+    Rng r;
+    rng_seed(&r, 77);
+    Tensor *in[N];
+    for (int i = 0; i < N; i++) in[i] = rand_input(&params, &r, B, W[i], false);
+    Tensor *y = op_concat(&tp, in, N);
+    ck_assert_int_eq(y->ndim, 2);
+    ck_assert_int_eq(y->shape[0], B);
+    ck_assert_int_eq(y->shape[1], 18);
+    ck_assert_int_eq(y->node->n_in, N);
+    for (int b = 0, off = 0; b < B; b++, off = 0)
+        for (int i = 0; i < N; off += W[i], i++)
+            for (int j = 0; j < W[i]; j++)
+                ck_assert_float_eq(y->data[b * 18 + off + j], in[i]->data[b * W[i] + j]);
+    tape_reset(&tp);
+    ConcatCase c = {N, tensor_new(&params, 2, (int[]){B, 18})};
+    tensor_fill_uniform(c.w, &r, -1.0f, 1.0f);
+    assert_gradcheck("concat of 7", gradcheck(&tp, concat_fn, in, N, &c, GC_H));
+    arena_free(&step);
+    arena_free(&params);
+}
+END_TEST
+
+static void concat_mismatch(void)
+{
+    Arena a;
+    arena_init(&a, "a");
+    Tape tp;
+    tape_init(&tp, &a);
+    Tensor *x[2] = {tensor_2d(&a, 3, 2), tensor_2d(&a, 4, 2)};
+    op_concat(&tp, x, 2);
+}
+
+START_TEST(test_concat_shape_mismatch_names_both_shapes)
+{
+    static const DlDeathCase cases[] = {
+        {"concat (3, 2) with (4, 2)", concat_mismatch, {"input 1 has shape (4, 2)", "(3, 2)"}},
+    };
+    dl_check_deaths(cases, 1);
+}
+END_TEST
+
 START_TEST(test_matmul_shape_mismatch_exits)
 {
     mismatch_matmul();
@@ -460,6 +527,8 @@ static Suite *autograd_suite(void)
     tcase_add_test(g, test_gradcheck_bias_add);
     tcase_add_test(g, test_gradcheck_losses);
     tcase_add_test(g, test_gradcheck_mlp_all_parameters);
+    tcase_add_test(g, test_concat_of_seven_inputs_forward_and_gradcheck);
+    tcase_add_test(g, test_concat_shape_mismatch_names_both_shapes);
     suite_add_tcase(s, g);
     TCase *m = tcase_create("mechanics");
     tcase_add_test(m, test_ops_match_pytorch);

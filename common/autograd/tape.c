@@ -44,9 +44,9 @@ Node *tape_record(Tape *tp, const char *op, BackwardFn backward, Tensor *out,
                   Tensor *const *in, int n_in)
 {
     if (!tp->recording || !out->requires_grad) return NULL;
-    DL_CHECK(n_in <= DL_NODE_MAX_INPUTS, "tape_record: op '%s' has %d inputs, at most %d", op,
-             n_in, DL_NODE_MAX_INPUTS);
+    DL_CHECK(n_in >= 0, "tape_record: op '%s' has %d inputs", op, n_in);
     Node *n = arena_alloc(tp->arena, sizeof *n);
+    n->in = arena_alloc(tp->arena, (size_t)(n_in ? n_in : 1) * sizeof *n->in);
     n->op = op;
     n->backward = backward;
     n->out = out;

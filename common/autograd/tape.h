@@ -17,8 +17,6 @@
 #include "base/arena.h"
 #include "autograd/tensor.h"
 
-#define DL_NODE_MAX_INPUTS 3
-
 struct Node;
 typedef void (*BackwardFn)(struct Node *n);
 
@@ -26,7 +24,7 @@ typedef struct Node {
     const char *op;                    // "matmul", "relu", … for messages
     BackwardFn backward;               // adds into in[i]->grad from out->grad
     Tensor *out;
-    Tensor *in[DL_NODE_MAX_INPUTS];
+    Tensor **in;                       // (n_in) the inputs, any number (op_concat takes many)
     int n_in;
     float fparam;                      // op constant (leaky-ReLU slope, …)
     const int *iparam;                 // op data (class targets for cross-entropy, …)
@@ -55,8 +53,9 @@ void tape_set_recording(Tape *tp, bool on);
  * zeroed grad buffer when the tape is recording and any input requires grad. */
 Tensor *tape_output(Tape *tp, int ndim, const int *shape, Tensor *const *in, int n_in);
 
-/* Record that `out` was computed by `op` from `in`; returns the node so the op can save
- * what backward needs. Does nothing (returns NULL) when `out` needs no grad. */
+/* Record that `out` was computed by `op` from in[0 … n_in) (any number; the list is copied into
+ * the step arena); returns the node so the op can save what backward needs. Does nothing
+ * (returns NULL) when `out` needs no grad. */
 Node *tape_record(Tape *tp, const char *op, BackwardFn backward, Tensor *out,
                   Tensor *const *in, int n_in);
 

@@ -1,6 +1,8 @@
 /* common/ops/shape.c — views that change a shape without copying; see ops/shape.h. */
 #include "ops/shape.h"
 
+#include <string.h>
+
 #include "base/error.h"
 #include "ops/internal.h"
 
@@ -46,4 +48,58 @@ Tensor *op_flatten(Tape *tp, Tensor *x)
     DL_CHECK(x->ndim >= 1, "flatten: needs a tensor with a batch dimension, got shape %s",
              tensor_shape_str(x, sx, sizeof sx));
     return op_reshape(tp, x, 2, (int[]){x->shape[0], (int)(x->size / (size_t)x->shape[0])});
+}
+
+// ---- concatenation ----
+
+// dx_i += dy[:, off_i : off_i + C_i] for every input i (offsets in node order).
+static void concat_backward(Node *n)
+{
+    const Tensor *y = n->out;
+    const int C = y->shape[y->ndim - 1];
+    const size_t rows = y->size / (size_t)C;
+    int off = 0;
+    for (int i = 0; i < n->n_in; i++) {
+        Tensor *x = n->in[i];
+        const int Ci = x->shape[x->ndim - 1];
+        if (x->grad)
+            for (size_t r = 0; r < rows; r++) {
+                const float *dy = y->grad + r * (size_t)C + off;
+                float *dx = x->grad + r * (size_t)Ci;
+                for (int j = 0; j < Ci; j++) dx[j] += dy[j];
+            }
+        off += Ci;
+    }
+}
+
+Tensor *op_concat(Tape *tp, Tensor *const *xs, int n)
+{
+    DL_CHECK(n >= 1 && xs, "concat: need at least one tensor, got %d", n);
+    const Tensor *x0 = xs[0];
+    const int nd = x0->ndim;
+    DL_CHECK(nd >= 1, "concat: the inputs need a last dimension (got a scalar)");
+    int shape[DL_MAX_DIMS], C = 0;
+    for (int i = 0; i < n; i++) {
+        char a[64], b[64];
+        bool same = xs[i]->ndim == nd;
+        for (int d = 0; same && d + 1 < nd; d++) same = xs[i]->shape[d] == x0->shape[d];
+        DL_CHECK(same, "concat: input %d has shape %s, input 0 has %s; they may differ only in "
+                 "the last dimension", i, tensor_shape_str(xs[i], a, sizeof a),
+                 tensor_shape_str(x0, b, sizeof b));
+        C += xs[i]->shape[nd - 1];
+    }
+    for (int d = 0; d + 1 < nd; d++) shape[d] = x0->shape[d];
+    shape[nd - 1] = C;
+    Tensor *y = tape_output(tp, nd, shape, xs, n);
+    const size_t rows = y->size / (size_t)C;
+    int off = 0;
+    for (int i = 0; i < n; i++) {
+        const int Ci = xs[i]->shape[nd - 1];
+        for (size_t r = 0; r < rows; r++)
+            memcpy(y->data + r * (size_t)C + off, xs[i]->data + r * (size_t)Ci,
+                   (size_t)Ci * sizeof(float));
+        off += Ci;
+    }
+    tape_record(tp, "concat", concat_backward, y, xs, n);
+    return y;
 }

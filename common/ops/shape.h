@@ -12,4 +12,10 @@
 Tensor *op_reshape(Tape *tp, Tensor *x, int ndim, const int *shape);
 Tensor *op_flatten(Tape *tp, Tensor *x);
 
+/* Concatenation along the last dimension: xs[0 … n) of shapes (B, C_0) … (B, C_{n-1}) →
+ * (B, C_0 + … + C_{n-1}) (torch.cat(xs, dim=-1)); 1-D inputs (C_i) give (Σ C_i). One node with
+ * n inputs (an LSTM joins x_t and h_{t-1} this way). Backward: each dx_i += its block of dy's
+ * columns. Dies when n < 1 or the inputs differ in anything but the last dimension. */
+Tensor *op_concat(Tape *tp, Tensor *const *xs, int n);
+
 #endif
