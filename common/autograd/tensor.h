@@ -1,9 +1,20 @@
 /* common/autograd/tensor.h — a Tensor is a shape plus contiguous row-major float data (+ grad).
  *
- * Tensors never own memory: data and grad come from an Arena (arena.h). `grad` is NULL
+ * Tensors never own memory: data and grad come from an Arena (base/arena.h). `grad` is NULL
  * unless the tensor takes part in autograd (requires_grad). A tensor made by an op
  * remembers the tape Node that produced it, so backward() can walk the graph.
  * Shapes have 0 to DL_MAX_DIMS dimensions; a 0-d tensor is a scalar (size 1).
+ *
+ * Dimension letters — the same in every file, comment and message of the course (llm.c's
+ * legend, PyTorch's order of dimensions):
+ *   B      batch: examples in a mini-batch              T      time steps / sequence length
+ *   C      channels or features (C_in, C_out)           H, W   height and width of an image
+ *   KH, KW kernel height and width                       V      vocabulary or number of classes
+ *   NH     attention heads                              HS     head size (C = NH·HS)
+ *   D      embedding width
+ *   M, N, K  the sizes of a matrix product C (M, N) = A (M, K) · B (K, N) — only inside GEMM
+ * Activations are (B, C) for dense layers, (B, C, H, W) for images (NCHW, as PyTorch),
+ * (B, T, C) for sequences; logits are (B, V) (or (B·T, V) for language models).
  */
 #ifndef DL_TENSOR_H
 #define DL_TENSOR_H

@@ -109,7 +109,7 @@ Tensor *op_gelu(Tape *tp, Tensor *a)
     return y;
 }
 
-// ---- softmax family (rows of a (B, K) tensor) ----
+// ---- softmax family (rows of a (B, C) tensor) ----
 
 // Row-wise log-softmax: out[j] = x[j] - m - log Σ_k exp(x[k] - m), m = max_k x[k].
 // Subtracting the max keeps every exp() in (0, 1]: no overflow for any logits.
@@ -117,25 +117,25 @@ Tensor *op_gelu(Tape *tp, Tensor *a)
 // y = softmax(x) per row:  dx_j += y_j (dy_j - Σ_k dy_k y_k)
 static void softmax_backward(Node *n)
 {
-    int B = n->out->shape[0], K = n->out->shape[1];
+    int B = n->out->shape[0], C = n->out->shape[1];
     for (int i = 0; i < B; i++) {
-        const float *y = n->out->data + (size_t)i * K, *dy = n->out->grad + (size_t)i * K;
-        float *dx = n->in[0]->grad + (size_t)i * K;
+        const float *y = n->out->data + (size_t)i * C, *dy = n->out->grad + (size_t)i * C;
+        float *dx = n->in[0]->grad + (size_t)i * C;
         double dot = 0.0;
-        for (int j = 0; j < K; j++) dot += (double)dy[j] * y[j];
-        for (int j = 0; j < K; j++) dx[j] += y[j] * (dy[j] - (float)dot);
+        for (int j = 0; j < C; j++) dot += (double)dy[j] * y[j];
+        for (int j = 0; j < C; j++) dx[j] += y[j] * (dy[j] - (float)dot);
     }
 }
 
 Tensor *op_softmax(Tape *tp, Tensor *a)
 {
-    int B, K;
-    tensor_require_2d(a, "softmax", &B, &K);
+    int B, C;
+    tensor_require_2d(a, "softmax", &B, &C);
     Tensor *y = output_like(tp, a, &a, 1);
     for (int i = 0; i < B; i++) {
-        float *row = y->data + (size_t)i * K;
-        log_softmax_row(a->data + (size_t)i * K, row, K);
-        for (int j = 0; j < K; j++) row[j] = expf(row[j]);
+        float *row = y->data + (size_t)i * C;
+        log_softmax_row(a->data + (size_t)i * C, row, C);
+        for (int j = 0; j < C; j++) row[j] = expf(row[j]);
     }
     tape_record(tp, "softmax", softmax_backward, y, &a, 1);
     return y;
@@ -144,22 +144,22 @@ Tensor *op_softmax(Tape *tp, Tensor *a)
 // y = log_softmax(x) per row:  dx_j += dy_j - softmax(x)_j · Σ_k dy_k
 static void log_softmax_backward(Node *n)
 {
-    int B = n->out->shape[0], K = n->out->shape[1];
+    int B = n->out->shape[0], C = n->out->shape[1];
     for (int i = 0; i < B; i++) {
-        const float *y = n->out->data + (size_t)i * K, *dy = n->out->grad + (size_t)i * K;
-        float *dx = n->in[0]->grad + (size_t)i * K;
+        const float *y = n->out->data + (size_t)i * C, *dy = n->out->grad + (size_t)i * C;
+        float *dx = n->in[0]->grad + (size_t)i * C;
         double s = 0.0;
-        for (int j = 0; j < K; j++) s += dy[j];
-        for (int j = 0; j < K; j++) dx[j] += dy[j] - expf(y[j]) * (float)s;
+        for (int j = 0; j < C; j++) s += dy[j];
+        for (int j = 0; j < C; j++) dx[j] += dy[j] - expf(y[j]) * (float)s;
     }
 }
 
 Tensor *op_log_softmax(Tape *tp, Tensor *a)
 {
-    int B, K;
-    tensor_require_2d(a, "log_softmax", &B, &K);
+    int B, C;
+    tensor_require_2d(a, "log_softmax", &B, &C);
     Tensor *y = output_like(tp, a, &a, 1);
-    for (int i = 0; i < B; i++) log_softmax_row(a->data + (size_t)i * K, y->data + (size_t)i * K, K);
+    for (int i = 0; i < B; i++) log_softmax_row(a->data + (size_t)i * C, y->data + (size_t)i * C, C);
     tape_record(tp, "log_softmax", log_softmax_backward, y, &a, 1);
     return y;
 }

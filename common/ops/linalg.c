@@ -58,26 +58,26 @@ static void bias_add_backward(Node *n)
 {
     Tensor *x = n->in[0], *b = n->in[1];
     const float *dy = n->out->grad;
-    int B = x->shape[0], K = x->shape[1];
+    int B = x->shape[0], C = x->shape[1];
     if (x->grad)
         for (size_t i = 0; i < x->size; i++) x->grad[i] += dy[i];
     if (b->grad)
         for (int i = 0; i < B; i++)
-            for (int j = 0; j < K; j++) b->grad[j] += dy[(size_t)i * K + j];
+            for (int j = 0; j < C; j++) b->grad[j] += dy[(size_t)i * C + j];
 }
 
 Tensor *op_bias_add(Tape *tp, Tensor *x, Tensor *b)
 {
-    int B, K;
-    tensor_require_2d(x, "bias_add (input)", &B, &K);
+    int B, C;
+    tensor_require_2d(x, "bias_add (input)", &B, &C);
     char sx[64], sb[64];
-    DL_CHECK(b->ndim == 1 && b->shape[0] == K,
-             "bias_add: bias of shape %s does not match input %s (need (K) for (B, K))",
+    DL_CHECK(b->ndim == 1 && b->shape[0] == C,
+             "bias_add: bias of shape %s does not match input %s (need (C) for (B, C))",
              tensor_shape_str(b, sb, sizeof sb), tensor_shape_str(x, sx, sizeof sx));
     Tensor *in[] = {x, b};
     Tensor *y = output_like(tp, x, in, 2);
     for (int i = 0; i < B; i++)
-        for (int j = 0; j < K; j++) y->data[(size_t)i * K + j] = x->data[(size_t)i * K + j] + b->data[j];
+        for (int j = 0; j < C; j++) y->data[(size_t)i * C + j] = x->data[(size_t)i * C + j] + b->data[j];
     tape_record(tp, "bias_add", bias_add_backward, y, in, 2);
     return y;
 }

@@ -12,10 +12,10 @@
 // ---- batch normalisation ----
 
 typedef struct BatchNormSaved {
-    float *xhat;        // (B, K): (x - mean) / σ
-    float *inv_std;     // (K): 1/σ = 1/sqrt(var + eps)
-    double *sum_dy;     // (K) scratch for backward: Σ_i dy[i, j]
-    double *sum_dy_xhat;// (K) scratch for backward: Σ_i dy[i, j]·x̂[i, j]
+    float *xhat;        // (B, C): (x - mean) / σ
+    float *inv_std;     // (C): 1/σ = 1/sqrt(var + eps)
+    double *sum_dy;     // (C) scratch for backward: Σ_i dy[i, j]
+    double *sum_dy_xhat;// (C) scratch for backward: Σ_i dy[i, j]·x̂[i, j]
     bool train;
 } BatchNormSaved;
 
@@ -32,25 +32,25 @@ static void batchnorm_backward(Node *n)
 {
     Tensor *x = n->in[0], *gamma = n->in[1], *beta = n->in[2];
     const BatchNormSaved *s = n->saved;
-    int B = x->shape[0], K = x->shape[1];
+    int B = x->shape[0], C = x->shape[1];
     const float *dy = n->out->grad;
     double *sdy = s->sum_dy, *sdyx = s->sum_dy_xhat;
-    for (int j = 0; j < K; j++) sdy[j] = sdyx[j] = 0.0;
-    // Rows outer, features inner: both passes stream through (B, K) in memory order.
+    for (int j = 0; j < C; j++) sdy[j] = sdyx[j] = 0.0;
+    // Rows outer, features inner: both passes stream through (B, C) in memory order.
     for (int i = 0; i < B; i++)
-        for (int j = 0; j < K; j++) {
-            size_t ij = (size_t)i * K + j;
+        for (int j = 0; j < C; j++) {
+            size_t ij = (size_t)i * C + j;
             sdy[j] += dy[ij];
             sdyx[j] += (double)dy[ij] * s->xhat[ij];
         }
     if (beta->grad)
-        for (int j = 0; j < K; j++) beta->grad[j] += (float)sdy[j];
+        for (int j = 0; j < C; j++) beta->grad[j] += (float)sdy[j];
     if (gamma->grad)
-        for (int j = 0; j < K; j++) gamma->grad[j] += (float)sdyx[j];
+        for (int j = 0; j < C; j++) gamma->grad[j] += (float)sdyx[j];
     if (!x->grad) return;
     for (int i = 0; i < B; i++)
-        for (int j = 0; j < K; j++) {
-            size_t ij = (size_t)i * K + j;
+        for (int j = 0; j < C; j++) {
+            size_t ij = (size_t)i * C + j;
             float c = gamma->data[j] * s->inv_std[j];
             if (s->train)
                 x->grad[ij] +=
@@ -63,11 +63,11 @@ static void batchnorm_backward(Node *n)
 Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *mean, float *var,
                      float eps, bool train)
 {
-    int B, K;
-    tensor_require_2d(x, "batchnorm (input)", &B, &K);
+    int B, C;
+    tensor_require_2d(x, "batchnorm (input)", &B, &C);
     char sx[64], sg[64], sb[64];
-    DL_CHECK(gamma->ndim == 1 && gamma->shape[0] == K && beta->ndim == 1 && beta->shape[0] == K,
-             "batchnorm: gamma %s and beta %s must both be (K) for input %s (B, K)",
+    DL_CHECK(gamma->ndim == 1 && gamma->shape[0] == C && beta->ndim == 1 && beta->shape[0] == C,
+             "batchnorm: gamma %s and beta %s must both be (C) for input %s (B, C)",
              tensor_shape_str(gamma, sg, sizeof sg), tensor_shape_str(beta, sb, sizeof sb),
              tensor_shape_str(x, sx, sizeof sx));
     DL_CHECK(!train || B >= 2, "batchnorm: train mode needs a batch of at least 2 rows to "
@@ -75,25 +75,25 @@ Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *me
              tensor_shape_str(x, sx, sizeof sx));
     DL_CHECK(eps > 0.0f, "batchnorm: eps = %g must be > 0 (it keeps 1/sqrt(var + eps) finite)",
              eps);
-    DL_CHECK(mean && var, "batchnorm: mean and var must point to K = %d floats each (got NULL)", K);
+    DL_CHECK(mean && var, "batchnorm: mean and var must point to C = %d floats each (got NULL)", C);
     if (train) {
         // Two passes in double: the mean, then the mean squared deviation. (The one-pass
         // E[x²] - E[x]² cancels catastrophically when |mean| >> std.)
-        double *mu = arena_alloc(tp->arena, 2 * (size_t)K * sizeof(double)), *v = mu + K;
+        double *mu = arena_alloc(tp->arena, 2 * (size_t)C * sizeof(double)), *v = mu + C;
         for (int i = 0; i < B; i++)
-            for (int j = 0; j < K; j++) mu[j] += x->data[(size_t)i * K + j];
-        for (int j = 0; j < K; j++) mu[j] /= B;
+            for (int j = 0; j < C; j++) mu[j] += x->data[(size_t)i * C + j];
+        for (int j = 0; j < C; j++) mu[j] /= B;
         for (int i = 0; i < B; i++)
-            for (int j = 0; j < K; j++) {
-                double d = x->data[(size_t)i * K + j] - mu[j];
+            for (int j = 0; j < C; j++) {
+                double d = x->data[(size_t)i * C + j] - mu[j];
                 v[j] += d * d;
             }
-        for (int j = 0; j < K; j++) {
+        for (int j = 0; j < C; j++) {
             mean[j] = (float)mu[j];
             var[j] = (float)(v[j] / B);
         }
     } else {
-        for (int j = 0; j < K; j++)
+        for (int j = 0; j < C; j++)
             DL_CHECK(var[j] >= 0.0f, "batchnorm: running variance %g of feature %d is negative "
                      "or NaN (the statistics are corrupt: did training diverge?)", var[j], j);
     }
@@ -101,19 +101,19 @@ Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *me
     Tensor *y = output_like(tp, x, in, 3);
     BatchNormSaved *s = arena_alloc(tp->arena, sizeof *s);
     s->xhat = arena_alloc(tp->arena, x->size * sizeof(float));
-    s->inv_std = arena_alloc(tp->arena, (size_t)K * sizeof(float));
+    s->inv_std = arena_alloc(tp->arena, (size_t)C * sizeof(float));
     s->train = train;
-    for (int j = 0; j < K; j++) s->inv_std[j] = (float)(1.0 / sqrt((double)var[j] + eps));
+    for (int j = 0; j < C; j++) s->inv_std[j] = (float)(1.0 / sqrt((double)var[j] + eps));
     for (int i = 0; i < B; i++)
-        for (int j = 0; j < K; j++) {
-            size_t ij = (size_t)i * K + j;
+        for (int j = 0; j < C; j++) {
+            size_t ij = (size_t)i * C + j;
             s->xhat[ij] = (x->data[ij] - mean[j]) * s->inv_std[j];
             y->data[ij] = gamma->data[j] * s->xhat[ij] + beta->data[j];
         }
     Node *n = tape_record(tp, "batchnorm", batchnorm_backward, y, in, 3);
     if (n) {
-        s->sum_dy = arena_alloc(tp->arena, 2 * (size_t)K * sizeof(double));
-        s->sum_dy_xhat = s->sum_dy + K;
+        s->sum_dy = arena_alloc(tp->arena, 2 * (size_t)C * sizeof(double));
+        s->sum_dy_xhat = s->sum_dy + C;
         n->saved = s;
     }
     return y;
