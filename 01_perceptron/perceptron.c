@@ -494,7 +494,8 @@ static void section_activations(Chapter *ch)
         {"gelu", "GELU", op_gelu},
     };
     static float xs[N_X], ys[A][N_X], dys[A][N_X];
-    for (int i = 0; i < N_X; i++) xs[i] = -4.0f + 8.0f * ((float)i + 0.5f) / N_X;   // never 0: ReLU's kink
+    for (int i = 0; i < N_X; i++)   // never exactly 0: ReLU's kink
+        xs[i] = -4.0f + 8.0f * ((float)i + 0.5f) / N_X;
     Model m;   // the arenas and the tape
     model_init(&m, "01_perceptron/activations");
     Tensor *x = tensor_param(&m.params, 1, (int[]){N_X}, "x");
