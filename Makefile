@@ -93,15 +93,16 @@ $(LIB): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# A chapter's program: its one .c file plus libdl. (Built in place for the default build,
-# so that `./01_perceptron/run` works; sanitizer/portable builds go under build/.)
+# A chapter's program: its .c files plus libdl (rebuilt when a header of its folder changes).
+# (Built in place for the default build, so that `./01_perceptron/run` works; sanitizer/portable
+# builds go under build/.)
 .SECONDEXPANSION:
-$(BINDIR)/%/run: $$($$*_SRC) $(LIB) $(COMMON_HDR)
+$(BINDIR)/%/run: $$($$*_SRC) $$(wildcard $$*/*.h) $(LIB) $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $($*_SRC) $(LIB) $(LDLIBS) -o $@
 
 # One Check binary per tests/test_*.c; a test that drives a chapter #includes its .c.
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC)))
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC) $(c)/*.h))
 	@mkdir -p $(dir $@)
 	@if [ -z "$(CHECK_LIBS)" ]; then echo "error: the Check library is missing: run 'make setup-test' (or: apt-get install check pkg-config)" >&2; exit 1; fi
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -DBINDIR='"$(BINDIR)"' $< $(LIB) $(CHECK_LIBS) $(LDLIBS) -o $@
