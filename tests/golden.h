@@ -72,7 +72,9 @@ static inline void dl_check_missing_data(const char *bin)
  * DL_INTERRUPT_AT_STEP test hook raises a real SIGINT there) must exit with status 130, write
  * <out>/interrupted.ckpt and print the command that resumes it; the resumed run must then end
  * with every metric equal to an uninterrupted run's — exactly, not within a tolerance — except
- * the keys that contain one of the `timing` substrings (wall-clock figures). */
+ * the wall-clock keys: those that END with one of the `timing` suffixes ("_s", "_ms", …) or,
+ * for an entry that starts with '^', BEGIN with the rest of it ("^time_"). Suffixes, not
+ * substrings: "_s" must not also skip "mlp_loss_step_50". */
 static inline void dl_check_interrupt_resume(const char *bin, long step, const char *const *timing,
                                              size_t n_timing)
 {
@@ -108,7 +110,13 @@ static inline void dl_check_interrupt_resume(const char *bin, long step, const c
         double want, got;
         if (sscanf(line, "%63s %lf", key, &want) != 2) continue;
         bool is_timing = false;
-        for (size_t i = 0; i < n_timing; i++) is_timing = is_timing || strstr(key, timing[i]);
+        size_t kl = strlen(key);
+        for (size_t i = 0; i < n_timing; i++) {
+            const char *t = timing[i];
+            size_t tl = strlen(t);
+            is_timing = is_timing || (t[0] == '^' ? strncmp(key, t + 1, tl - 1) == 0
+                                                  : kl >= tl && strcmp(key + kl - tl, t) == 0);
+        }
         if (is_timing) continue;
         ck_assert_msg(metrics_read(pb, key, &got), "the resumed run lacks key '%s'", key);
         ck_assert_msg(got == want || (isnan(got) && isnan(want)), "key '%s': uninterrupted %.9g, "

@@ -382,7 +382,7 @@ END_TEST
 // half-way through the first run (each of its "epochs" is one full-batch step).
 START_TEST(test_interrupt_and_resume_give_the_uninterrupted_numbers)
 {
-    static const char *const TIMING[] = {"time_", "_gbs", "_speedup"};   // wall-clock keys
+    static const char *const TIMING[] = {"^time_", "_gbs", "_speedup"};   // wall-clock keys
     dl_check_interrupt_resume(CHAPTER_BIN, 2880, TIMING, 3);
     dl_check_interrupt_resume(CHAPTER_BIN, 150, TIMING, 3);
 }

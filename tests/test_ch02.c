@@ -255,7 +255,7 @@ END_TEST
 // Ctrl-C after step 50 of the MLP's 158 (inside epoch 1 of 2), then --resume: the same metrics.
 START_TEST(test_interrupt_and_resume_give_the_uninterrupted_numbers)
 {
-    static const char *const TIMING[] = {"_s", "_ms", "speedup"};
+    static const char *const TIMING[] = {"_s", "_ms", "_speedup"};   // wall-clock keys
     dl_check_interrupt_resume(dl_chapter_bin("02_backprop"), 50, TIMING, 3);
 }
 END_TEST
