@@ -14,14 +14,23 @@ Chapter 4 calls it as    /usr/bin/python3 scripts/bench_torch_cnn.py --threads 1
 only shows the comparison when this script succeeds. Without torch it prints a notice on
 stderr and exits with status 3, which the chapter treats as "skip the comparison".
 
-Output (stdout, exactly one line):
-  torch_cnn images_per_s=<float> threads=<N> batch=<B> steps=<S> torch=<version>
+--threads T means the best split of T threads between PyTorch's OpenMP pool and OpenBLAS's:
+scripts/peer_threads.py runs the measurement once per split, each in a child process of this
+script whose pools are sized before torch is imported, and keeps the fastest (why: its
+docstring). For T = 1 that is the one split omp1+blas1.
+
+Output: stderr gets one "# " line per split (its images/s) and the chosen split; stdout gets
+exactly one line, the best split's figure:
+  torch_cnn images_per_s=<float> threads=<T> batch=<B> steps=<S> torch=<version> split=omp<K>+blas<M>
 """
 import argparse
+import os
 import sys
 import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in scripts/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_threads  # noqa: E402  (scripts/peer_threads.py)
 
 EXIT_NO_TORCH = 3
 
@@ -40,14 +49,28 @@ def main():
     ap = argparse.ArgumentParser(description="PyTorch training throughput of chapter 4's "
                                              "DigitCNN (images/s).")
     ap.add_argument("--threads", type=positive_int, default=1,
-                    help="torch.set_num_threads (default 1)")
+                    help="threads in all: the best split between OpenMP and OpenBLAS "
+                         "(default 1)")
     ap.add_argument("--steps", type=positive_int, default=100, help="timed steps (default 100)")
     ap.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
     ap.add_argument("--batch", type=positive_int, default=64, help="batch size (default 64)")
+    peer_threads.add_child_args(ap)
     args = ap.parse_args()
     if args.warmup < 0:
         ap.error(f"--warmup expects an integer >= 0, got {args.warmup}")
 
+    split = peer_threads.child_split(args)
+    if split is None:   # the parent: one child per split, report the best
+        argv = ["--threads", str(args.threads), "--steps", str(args.steps),
+                "--warmup", str(args.warmup), "--batch", str(args.batch)]
+        best = peer_threads.best_split(__file__, args.threads, argv, "images_per_s")
+        torch_version = best["line"].split("torch=")[1].split()[0]
+        print(f"torch_cnn images_per_s={best['value']:.1f} threads={args.threads} "
+              f"batch={args.batch} steps={args.steps} torch={torch_version} "
+              f"split={peer_threads.split_name(best['omp'], best['blas'])}")
+        return 0
+
+    peer_threads.child_setup(*split)   # before torch is imported
     try:
         import torch
         from torch import nn
@@ -56,7 +79,7 @@ def main():
               "python3-torch to compare", file=sys.stderr)
         return EXIT_NO_TORCH
 
-    torch.set_num_threads(args.threads)
+    peer_threads.configure_torch(torch, split[0])
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
@@ -89,7 +112,7 @@ def main():
 
     print(f"torch_cnn images_per_s={args.steps * args.batch / seconds:.1f} "
           f"threads={args.threads} batch={args.batch} steps={args.steps} "
-          f"torch={torch.__version__}")
+          f"torch={torch.__version__} pools={peer_threads.pools_in_use(torch)}")
     return 0
 
 

@@ -482,6 +482,16 @@ static void scan_makefile(Corpus *c, const char *path)
     free(t);
 }
 
+// A script (Python, shell): every identifier in it counts as a word of the code (a peer
+// script's OMP_NUM_THREADS, a generator's function names).
+static void scan_script(Corpus *c, const char *path)
+{
+    char *t = read_all(path);
+    if (!t) return;
+    add_words(&c->words, t, strlen(t));
+    free(t);
+}
+
 static void scan_tree_c(Corpus *c, const char *dir, bool own_chapter)
 {
     StrList files = {0};
@@ -494,6 +504,8 @@ static void scan_tree_c(Corpus *c, const char *dir, bool own_chapter)
         if (has_suffix(f, ".c") || has_suffix(f, ".h"))
             scan_c(c, f, (!strcmp(f, "common/report/cli.c") || (own_chapter && is_program_file(f)))
                              ? &c->flags : NULL);
+        else if (has_suffix(f, ".py") || has_suffix(f, ".sh"))
+            scan_script(c, f);
     }
     sl_free(&files);
 }
