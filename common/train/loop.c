@@ -452,8 +452,7 @@ static bool take_step(RunState *s, const Batch *b, const Schedule *sch)
     s->in_epoch = true;
     if (diverged(cfg, lv, s->first_loss)) {
         tape_reset(tp);
-        if (!cfg->stop_on_divergence)
-        {
+        if (!cfg->stop_on_divergence) {
             char what[32];
             if (isnan(lv)) snprintf(what, sizeof what, "NaN");
             else if (isinf(lv)) snprintf(what, sizeof what, "Inf");
@@ -475,6 +474,67 @@ static bool take_step(RunState *s, const Batch *b, const Schedule *sch)
     optim_step(s->opt, schedule_lr(sch, (int)(log->steps - 1)));
     tape_reset(tp);
     return true;
+}
+
+// The steps of one epoch (the rest of it, after a resume), until the source ends the epoch,
+// max_steps is reached or the loss diverges; returns true when the run must stop there.
+static bool run_steps(RunState *s, const Schedule *sch)
+{
+    const TrainConfig *cfg = s->cfg;
+    TrainLog *log = s->log;
+    const int spe = log->steps_per_epoch;
+    Progress pg;
+    char label[96];
+    snprintf(label, sizeof label, "%s epoch %d/%d", cfg->label, s->epoch, cfg->epochs);
+    progress_start(&pg, label, spe);
+    const double t0 = now_seconds();
+    double ts = t0;   // when the step being timed began
+    bool stop = false;
+    Batch b;
+    while (!stop && s->data->next(s->data, &b) > 0) {
+        bool ok = take_step(s, &b, sch);
+        double te = now_seconds();
+        log->step_seconds[log->steps - 1] = (float)(te - ts);
+        ts = te;
+        stop = !ok || (cfg->max_steps && log->steps >= cfg->max_steps);
+        if (!ok) break;
+        if (cfg->cli && interrupt_at() && ++process_steps == interrupt_at()) raise(SIGINT);
+        if (interrupted && cfg->cli) {
+            s->t_train += now_seconds() - t0;
+            progress_end(&pg);
+            stop_interrupted(s);
+        }
+        if ((log->steps & 7) == 0) {
+            char note[48];
+            snprintf(note, sizeof note, "loss %.4f", s->epoch_sum / s->epoch_seen);
+            progress_update(&pg, log->steps - (long)(s->epoch - 1) * spe, note);
+        }
+    }
+    progress_end(&pg);
+    s->t_train += now_seconds() - t0;
+    return stop;
+}
+
+// The epoch is over (or cut short by max_steps): its mean loss, the evaluation, the best
+// epoch so far (and its snapshot), the printed line and the metric keys.
+static void end_epoch(RunState *s, const Schedule *sch)
+{
+    const TrainConfig *cfg = s->cfg;
+    TrainLog *log = s->log;
+    const int e = s->epoch;
+    log->epochs_run = e;
+    log->train_loss[e] = s->epoch_seen ? (float)(s->epoch_sum / s->epoch_seen) : NAN;
+    log->seconds[e] = s->t_train;
+    evaluate(s, e);
+    if (cfg->val && (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
+        log->best_epoch = e;
+        if (s->best) params_snapshot(&s->task->model->p, s->best);
+    }
+    s->epoch_sum = 0;
+    s->epoch_seen = 0;
+    s->in_epoch = false;
+    if (cfg->print) print_epoch(cfg, log, e, schedule_lr(sch, (int)log->steps - 1));
+    epoch_metrics(cfg, log, e);
 }
 
 // ---- the run ----
@@ -545,52 +605,11 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
                 (cfg->patience && log->epochs_run - log->best_epoch >= cfg->patience);
     for (; s.epoch <= cfg->epochs; s.epoch++) {
         if (stop && !s.in_epoch) break;   // nothing left to run, nor an epoch to finish
-        Progress pg;
-        char label[96];
-        snprintf(label, sizeof label, "%s epoch %d/%d", cfg->label, s.epoch, cfg->epochs);
-        progress_start(&pg, label, spe);
-        double t0 = now_seconds();
-        Batch b;
-        double ts = now_seconds();
-        while (!stop && data->next(data, &b) > 0) {
-            bool ok = take_step(&s, &b, &sch);
-            double te = now_seconds();
-            log->step_seconds[log->steps - 1] = (float)(te - ts);
-            ts = te;
-            stop = !ok || (cfg->max_steps && log->steps >= cfg->max_steps);
-            if (!ok) break;
-            if (cfg->cli && interrupt_at() && ++process_steps == interrupt_at()) raise(SIGINT);
-            if (interrupted && cfg->cli) {
-                s.t_train += now_seconds() - t0;
-                progress_end(&pg);
-                stop_interrupted(&s);
-            }
-            if ((log->steps & 7) == 0) {
-                char note[48];
-                snprintf(note, sizeof note, "loss %.4f", s.epoch_sum / s.epoch_seen);
-                progress_update(&pg, log->steps - (long)(s.epoch - 1) * spe, note);
-            }
-        }
-        progress_end(&pg);
-        s.t_train += now_seconds() - t0;
+        if (!stop) stop = run_steps(&s, &sch);
         if (log->diverged) break;
-        // the epoch is over (or cut short by max_steps): evaluate and record it
-        const int e = s.epoch;
-        log->epochs_run = e;
-        log->train_loss[e] = s.epoch_seen ? (float)(s.epoch_sum / s.epoch_seen) : NAN;
-        log->seconds[e] = s.t_train;
-        evaluate(&s, e);
-        if (cfg->val && (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
-            log->best_epoch = e;
-            if (s.best) params_snapshot(&m->p, s.best);
-        }
-        s.epoch_sum = 0;
-        s.epoch_seen = 0;
-        s.in_epoch = false;
-        if (cfg->print) print_epoch(cfg, log, e, schedule_lr(&sch, (int)log->steps - 1));
-        epoch_metrics(cfg, log, e);
-        if (cfg->patience && e - log->best_epoch >= cfg->patience) stop = true;
-        if (interrupted && cfg->cli && !stop && e < cfg->epochs) {   // between two epochs
+        end_epoch(&s, &sch);              // evaluate and record it (even when cut short)
+        if (cfg->patience && s.epoch - log->best_epoch >= cfg->patience) stop = true;
+        if (interrupted && cfg->cli && !stop && s.epoch < cfg->epochs) {   // between epochs
             s.epoch++;
             stop_interrupted(&s);
         }
