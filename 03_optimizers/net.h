@@ -6,9 +6,9 @@
  *              drawn from a generator seeded with --seed (so every run of a section starts
  *              from the same weights), a shuffled Batcher, and one train_run of the library
  *              (common/train/loop.h) with the section's TrainConfig (region `train`)
- *   opt_from_flags  the optimizer of the main run, from the command line
  *   compare    several runs that differ in their optimizer or batch size, side by side: one
  *              table row, one set of metric keys and one curve each (sections 3 and 4)
+ *   opt_from_flags  the optimizer of sections 6-7 (the main run's), from the command line
  * Built into 03_optimizers/run with the lesson, optimizers.c, and its --bench, bench.c.
  * Shapes: x (B, C_in), logits (B, C_out); Linear w (C_in, C_out).
  */

@@ -353,14 +353,14 @@ static const struct { OptKind kind; float lr; } RACE[] = {
 };
 #define N_RACE (int)(sizeof RACE / sizeof RACE[0])
 
-// The race on tr (validated on R->val); `data` ("mnist", "fashion") names its runs and plot.
-void race(Run *R, const Dataset *tr, const char *data)
+// The race on tr, validated on val; `data` ("mnist", "fashion") names its runs and plot.
+void race(Run *R, const Dataset *tr, const Dataset *val, const char *data)
 {
     static const int SIZES[] = {784, 256, 10};
     Contender c[N_RACE];
     char plot[32], title[96];
     printf("%s: %d train / %d validation images, MLP 784-256-10, batch 64, %d epochs, same "
-           "initial weights\n", tr->name, tr->n, R->val.n, R->race_epochs);
+           "initial weights\n", tr->name, tr->n, val->n, R->race_epochs);
     for (int r = 0; r < N_RACE; r++) {
         c[r] = (Contender){.kind = RACE[r].kind, .lr = RACE[r].lr, .batch = 64};
         snprintf(c[r].title, sizeof c[r].title, "%s", optim_kind_name(RACE[r].kind));
@@ -368,7 +368,7 @@ void race(Run *R, const Dataset *tr, const char *data)
     }
     snprintf(plot, sizeof plot, "race_%s", data);
     snprintf(title, sizeof title, "Seven optimizers, same MLP, same budget (%s)", tr->name);
-    compare(&R->ch, &(Comparison){.section = "race", .sizes = SIZES, .tr = tr, .val = &R->val,
+    compare(&R->ch, &(Comparison){.section = "race", .sizes = SIZES, .tr = tr, .val = val,
             .epochs = R->race_epochs, .plot = plot, .title = title}, c, N_RACE);
 }
 
@@ -377,20 +377,17 @@ void race(Run *R, const Dataset *tr, const char *data)
 void section_race(Run *R)
 {
     bool fashion = strcmp(R->race_tr.name, "fashion-mnist") == 0;
-    race(R, &R->race_tr, fashion ? "fashion" : "mnist");
-    Dataset all, tr, mnist_val = R->val;
+    race(R, &R->race_tr, &R->val, fashion ? "fashion" : "mnist");
+    Dataset all, tr, val;
     char err[700];
     if (fashion || R->ch.cli.quick) return;
     if (!image_dataset_load(R->ch.cli.data_dir, "fashion", true, &all, err, sizeof err)) {
         printf("(no Fashion-MNIST: its race is skipped; make data fetches it)\n");
         return;
     }
-    dataset_split(&all, R->race_tr.n, mnist_val.n, &tr, &R->val);
-    dataset_free(&all);
-    race(R, &tr, "fashion");
-    dataset_free(&tr);
-    dataset_free(&R->val);
-    R->val = mnist_val;
+    dataset_split(&all, R->race_tr.n, R->val.n, &tr, &val);
+    race(R, &tr, &val, "fashion");
+    dataset_free(&all), dataset_free(&tr), dataset_free(&val);
 }
 // endregion
 
