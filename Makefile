@@ -54,10 +54,11 @@ COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))
 COMMON_HDR := $(wildcard common/*/*.h)
 LIB        := $(BUILD)/libdl.a
 
-# Finished chapters; a chapter's program is every .c file in its folder (the lesson topic.c and
-# its bench.c), linked with libdl.
+# Finished chapters; a chapter's program is every .c file in its folder (the lesson topic.c,
+# its bench.c, and any helper it declares in a header there), linked with libdl.
 CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn
 $(foreach c,$(CHAPTERS),$(eval $(c)_SRC := $(wildcard $(c)/*.c)))
+$(foreach c,$(CHAPTERS),$(eval $(c)_HDR := $(wildcard $(c)/*.h)))
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
 
 TEST_SRC  := $(wildcard tests/test_*.c)
@@ -97,12 +98,12 @@ $(LIB): $(COMMON_OBJ)
 # (Built in place for the default build, so that `./01_perceptron/run` works; sanitizer/portable
 # builds go under build/.)
 .SECONDEXPANSION:
-$(BINDIR)/%/run: $$($$*_SRC) $$(wildcard $$*/*.h) $(LIB) $(COMMON_HDR)
+$(BINDIR)/%/run: $$($$*_SRC) $$($$*_HDR) $(LIB) $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $($*_SRC) $(LIB) $(LDLIBS) -o $@
 
 # One Check binary per tests/test_*.c; a test that drives a chapter #includes its .c.
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(wildcard $(foreach c,$(CHAPTERS),$($(c)_SRC) $(c)/*.h))
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(foreach c,$(CHAPTERS),$($(c)_SRC) $($(c)_HDR))
 	@mkdir -p $(dir $@)
 	@if [ -z "$(CHECK_LIBS)" ]; then echo "error: the Check library is missing: run 'make setup-test' (or: apt-get install check pkg-config)" >&2; exit 1; fi
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -DBINDIR='"$(BINDIR)"' $< $(LIB) $(CHECK_LIBS) $(LDLIBS) -o $@

@@ -1,17 +1,20 @@
 /* tests/test_ch03.c — chapter 3: the test functions' gradients, the two momentum conventions,
- * divergence detection inside the training loop, the diagnostics table, the imbalanced-task
- * metrics, and a golden --quick run of the built program with its bad-input exits.
+ * the chapter's networks and their runs through the library's loop (divergence recorded with
+ * finite weights, early stopping), the diagnostics table, the imbalanced-task metrics, and the
+ * built program: a golden --quick run, Ctrl-C and --resume, and its bad-input exits.
  *
- * Builds 03_optimizers/optimizers.c with -DNO_MAIN (by #including it) to test its functions;
- * the golden and error-path tests run the program itself (dl_chapter_bin). The update rules
- * themselves are checked against torch.optim in tests/test_optim.c.
- * Golden run: tests/fixtures/golden_ch03_<data>.tsv (first line: the command that made it).
+ * Builds 03_optimizers/optimizers.c with -DNO_MAIN and net.c (by #including them) to test
+ * their functions; the golden and error-path tests run the program itself (dl_chapter_bin).
+ * The update rules are checked against torch.optim in tests/test_optim.c, the training loop
+ * in tests/test_train.c. Golden run: tests/fixtures/golden_ch03_<data>.tsv, made by
+ * scripts/make_golden.sh 03_optimizers ch03 (its first line names the command).
  */
 #include "testutil.h"
 #include "golden.h"
 
 #define NO_MAIN
 #include "../03_optimizers/optimizers.c"
+#include "../03_optimizers/net.c"
 #include "data/synthetic.h"
 
 // ---- 1. test functions and momentum ----
@@ -54,29 +57,57 @@ END_TEST
 
 START_TEST(test_adam_path_reaches_the_quadratic_minimum)
 {
-    static float xy[2 * (100 + 1)];
-    int n = path_run(FN_QUADRATIC, OPT_ADAM, 0.3f, xy);
+    static float x[100 + 1], y[100 + 1];
+    int n = path_run(FN_QUADRATIC, OPT_ADAM, 0.3f, x, y);
     ck_assert_int_eq(n, TEST_FNS[FN_QUADRATIC].steps + 1);
-    double f0 = test_fn(FN_QUADRATIC, xy[0], xy[1]);
-    double f = test_fn(FN_QUADRATIC, xy[2 * n - 2], xy[2 * n - 1]);
+    double f0 = test_fn(FN_QUADRATIC, x[0], y[0]), f = test_fn(FN_QUADRATIC, x[n - 1], y[n - 1]);
     ck_assert_msg(f < 1e-2 * f0, "Adam: f %g -> %g in 100 steps", f0, f);
 }
 END_TEST
 
-// ---- 2. divergence ----
-
-START_TEST(test_loss_diverged_flags_nan_inf_and_growth)
+// A path stops at the first point outside the plotting box, and that point is its last.
+START_TEST(test_path_stops_when_it_leaves_the_box)
 {
-    ck_assert(!loss_diverged(2.3f, 2.3f));
-    ck_assert(!loss_diverged(22.9f, 2.3f));
-    ck_assert(loss_diverged(23.1f, 2.3f));
-    ck_assert(loss_diverged(NAN, 2.3f));
-    ck_assert(loss_diverged(INFINITY, 2.3f));
+    static float x[100 + 1], y[100 + 1];
+    const TestFn *fn = &TEST_FNS[FN_SADDLE];
+    int n = path_run(FN_SADDLE, OPT_ADAM, 0.05f, x, y);
+    ck_assert_msg(n >= 2 && n <= fn->steps, "the saddle path should leave the box, n = %d", n);
+    ck_assert_msg(y[n - 1] > fn->yhi || y[n - 1] < fn->ylo, "last point (%g, %g) is inside",
+                  (double)x[n - 1], (double)y[n - 1]);
+    for (int i = 0; i < n - 1; i++)
+        ck_assert_msg(y[i] <= fn->yhi && y[i] >= fn->ylo, "point %d (%g) already outside", i,
+                      (double)y[i]);
 }
 END_TEST
 
-// A huge learning rate on a small problem: the run must stop with diverged set, and no
-// NaN or Inf may reach the weights (the diverging step is never applied).
+// ---- 2. the chapter's networks and their runs ----
+
+// Parameters and buffers are named by layer, so a checkpoint names every tensor.
+START_TEST(test_net_names_its_parameters_and_buffers)
+{
+    Model m;
+    model_init(&m, "03_optimizers/test");
+    Rng rng;
+    rng_seed(&rng, 1);
+    Net net;
+    static const int sizes[] = {6, 5, 4, 3};
+    net_init(&net, &(NetSpec){sizes, 4, true, 0.5f}, INIT_HE_NORMAL, &m.params, &rng, &m.p);
+    static const char *want[] = {"fc1.linear.w", "fc1.linear.b", "bn1.batchnorm.gamma",
+                                 "bn1.batchnorm.beta", "fc2.linear.w", "fc2.linear.b",
+                                 "bn2.batchnorm.gamma", "bn2.batchnorm.beta", "fc3.linear.w",
+                                 "fc3.linear.b"};
+    ck_assert_int_eq(m.p.n, 10);
+    for (int i = 0; i < 10; i++) ck_assert_str_eq(m.p.names[i], want[i]);
+    ck_assert_int_eq(m.p.n_buffers, 4);
+    ck_assert_str_eq(m.p.buffers[3].name, "bn2.batchnorm.running_var");
+    ck_assert_int_eq(params_count(&m.p), 6 * 5 + 5 + 2 * 5 + 5 * 4 + 4 + 2 * 4 + 4 * 3 + 3);
+    model_free(&m);
+}
+END_TEST
+
+// A huge learning rate on a small problem: the run must stop with diverged set (the chapter's
+// policy, set by net_train: stop and record at 10x the first loss), and no NaN or Inf may reach
+// the weights (the diverging step is never applied). The same problem at a sane rate trains.
 START_TEST(test_divergent_run_stops_with_finite_weights)
 {
     Rng rng;
@@ -84,37 +115,35 @@ START_TEST(test_divergent_run_stops_with_finite_weights)
     Dataset d;
     dataset_blobs(&d, 256, 1.0f, &rng);
     static const int sizes[] = {2, 32, 2};
-    Model md;
-    model_init(&md, sizes, 3, INIT_HE_NORMAL, false, 0, &rng);
-    RunConfig cfg = {.opt = optim_defaults(OPT_SGD), .epochs = 50, .batch = 16};
-    cfg.opt.lr = 1e4f;
-    RunLog *log = calloc(1, sizeof *log);
-    ck_assert_ptr_nonnull(log);
-    train_run(&md.net, &md.list, &md.state, &md.tp, &d, &d, &d, &cfg, &rng, log);
-    ck_assert_msg(log->diverged, "lr 1e4 did not diverge (%d steps)", log->steps);
-    ck_assert_int_ge(log->diverged_step, 2);
-    for (int i = 0; i < md.list.n; i++)
-        for (size_t j = 0; j < md.list.items[i]->size; j++)
-            ck_assert_msg(isfinite(md.list.items[i]->data[j]), "param %d[%zu] = %g", i, j,
-                          (double)md.list.items[i]->data[j]);
-    // The same problem at a sane rate trains without a divergence flag.
-    Model ok;
-    model_init(&ok, sizes, 3, INIT_HE_NORMAL, false, 0, &rng);
-    cfg.opt.lr = 0.1f;
-    cfg.epochs = 5;
-    train_run(&ok.net, &ok.list, &ok.state, &ok.tp, &d, &d, &d, &cfg, &rng, log);
-    ck_assert(!log->diverged);
-    ck_assert_msg(log->train_loss[5] < log->train_loss[0], "loss %g -> %g",
-                  (double)log->train_loss[0], (double)log->train_loss[5]);
-    free(log);
-    model_free(&md);
-    model_free(&ok);
+    Cli cli = {.seed = 7};
+    NetRun nr;
+    TrainConfig tc = {.epochs = 50, .opt = optim_defaults(OPT_SGD), .val = &d};
+    tc.opt.lr = 1e4f;
+    net_train(&nr, "diverge", (NetSpec){sizes, 3, false, 0}, &d, 16, &tc, &cli);
+    ck_assert(tc.stop_on_divergence && tc.diverge_factor == 10 && tc.cli == &cli);
+    ck_assert_msg(nr.log.diverged, "lr 1e4 did not diverge (%ld steps)", nr.log.steps);
+    ck_assert_int_ge(nr.log.diverged_step, 2);
+    ck_assert_int_eq(nr.log.steps, nr.log.diverged_step);
+    for (int i = 0; i < nr.m.p.n; i++)
+        for (size_t j = 0; j < nr.m.p.items[i]->size; j++)
+            ck_assert_msg(isfinite(nr.m.p.items[i]->data[j]), "param %d[%zu] = %g", i, j,
+                          (double)nr.m.p.items[i]->data[j]);
+    net_run_free(&nr);
+    tc = (TrainConfig){.epochs = 5, .opt = optim_defaults(OPT_SGD), .val = &d,
+                       .eval_before = true};
+    tc.opt.lr = 0.1f;
+    net_train(&nr, "sane", (NetSpec){sizes, 3, false, 0}, &d, 16, &tc, &cli);
+    ck_assert(!nr.log.diverged);
+    ck_assert_msg(nr.log.val_loss[5] < nr.log.val_loss[0], "loss %g -> %g",
+                  (double)nr.log.val_loss[0], (double)nr.log.val_loss[5]);
+    net_run_free(&nr);
     dataset_free(&d);
 }
 END_TEST
 
-// Early stopping keeps the weights of the best validation epoch: evaluating after the run
-// must give exactly the logged best validation loss.
+// Early stopping (patience) keeps the weights of the best validation epoch: evaluating after
+// the run gives exactly the logged best validation loss, and the run stopped `patience`
+// epochs after its best one (or ran to the end).
 START_TEST(test_early_stopping_restores_best_weights)
 {
     Rng rng;
@@ -123,20 +152,20 @@ START_TEST(test_early_stopping_restores_best_weights)
     dataset_moons(&tr, 64, 0.35f, &rng);
     dataset_moons(&val, 200, 0.35f, &rng);
     static const int sizes[] = {2, 64, 64, 2};
-    Model md;
-    model_init(&md, sizes, 4, INIT_HE_NORMAL, false, 0, &rng);
-    RunConfig cfg = {.opt = optim_defaults(OPT_ADAM), .epochs = 60, .batch = 8, .patience = 3};
-    cfg.opt.lr = 0.01f;
-    RunLog *log = calloc(1, sizeof *log);
-    ck_assert_ptr_nonnull(log);
-    train_run(&md.net, &md.list, &md.state, &md.tp, &tr, &tr, &val, &cfg, &rng, log);
-    ck_assert_int_ge(log->best_epoch, 1);
-    ck_assert(log->epochs_run == cfg.epochs || log->epochs_run - log->best_epoch == cfg.patience);
-    double l, a;
-    evaluate(&md.tp, &md.net, &val, &l, &a);
-    dl_ck_close1("val loss after restore", l, log->val_loss[log->best_epoch], 1e-6, 1e-6);
-    free(log);
-    model_free(&md);
+    Cli cli = {.seed = 3};
+    NetRun nr;
+    TrainConfig tc = {.epochs = 60, .opt = optim_defaults(OPT_ADAM), .val = &val, .patience = 3};
+    tc.opt.lr = 0.01f;
+    net_train(&nr, "early", (NetSpec){sizes, 4, false, 0}, &tr, 8, &tc, &cli);
+    const TrainLog *lg = &nr.log;
+    ck_assert_int_ge(lg->best_epoch, 1);
+    ck_assert_msg(lg->epochs_run - lg->best_epoch == 3, "stopped at epoch %d, best %d",
+                  lg->epochs_run, lg->best_epoch);
+    ClassifierEval ev;
+    eval_classifier(&nr.m, &nr.net, net_batch_forward, &val, EVAL_BATCH, false, &ev);
+    ck_assert_msg(ev.loss < lg->val_loss[lg->epochs_run], "the last epoch's weights are in use");
+    dl_ck_close1("val loss after restore", ev.loss, lg->val_loss[lg->best_epoch], 1e-6, 1e-6);
+    net_run_free(&nr);
     dataset_free(&tr);
     dataset_free(&val);
 }
@@ -154,15 +183,17 @@ START_TEST(test_diagnose_follows_the_lecture_table)
 }
 END_TEST
 
+// The lecture's point, on eval_binary as section 7 uses it: the same accuracy, very different
+// precision, recall and F1.
 START_TEST(test_binary_metrics_expose_the_always_negative_classifier)
 {
     int y[20] = {0}, none[20] = {0}, pred[20] = {0};
     y[3] = y[11] = 1;                               // 2 positives in 20
-    BinaryMetrics t = binary_metrics(none, y, 20);
-    dl_ck_close1("accuracy", t.accuracy, 0.9, 1e-12, 0);
+    BinaryScores t = eval_binary(none, y, 20);
+    dl_ck_close1("accuracy", t.acc_pct, 90, 1e-12, 0);
     ck_assert(t.precision == 0 && t.recall == 0 && t.f1 == 0);
     pred[3] = pred[5] = 1;                          // TP 1, FP 1, FN 1
-    BinaryMetrics b = binary_metrics(pred, y, 20);
+    BinaryScores b = eval_binary(pred, y, 20);
     ck_assert_int_eq(b.tp, 1);
     ck_assert_int_eq(b.fp, 1);
     ck_assert_int_eq(b.fn, 1);
@@ -170,7 +201,7 @@ START_TEST(test_binary_metrics_expose_the_always_negative_classifier)
     dl_ck_close1("precision", b.precision, 0.5, 1e-12, 0);
     dl_ck_close1("recall", b.recall, 0.5, 1e-12, 0);
     dl_ck_close1("F1", b.f1, 0.5, 1e-12, 0);
-    dl_ck_close1("accuracy", b.accuracy, 0.9, 1e-12, 0);   // same accuracy, very different F1
+    dl_ck_close1("accuracy", b.acc_pct, 90, 1e-12, 0);     // same accuracy, very different F1
 }
 END_TEST
 
@@ -178,32 +209,42 @@ END_TEST
 
 #define CHAPTER_BIN dl_chapter_bin("03_optimizers")
 
-// The sanitizer and portable builds pick other GEMM/Adam rungs (other summation orders), and
-// over hundreds of Adam steps those roundings grow: losses get 2 % relative, accuracies
-// ±1 point. Quantities without GEMM in them (the 2-D paths, counts) are held tighter.
+// Every key of the golden files, with the LAST rule whose pattern it contains. The sanitizer,
+// clang and portable builds of this repository reproduce the golden values bit for bit on an
+// AVX-512 machine (measured); another CPU picks other GEMM/Adam rungs, i.e. other summation
+// orders, which `--kernel naive` imitates: it moved no count, accuracy or diagnosis, losses by
+// at most 4e-5 relative, the 2-D paths by 4e-7, the init stds and weight norms by 1e-7. The
+// tolerances leave 10-25x that; an accuracy may move by two images of 500 (0.4 point).
 static const GoldenRule RULES[] = {
-    {"data_fashion", 0, 0},
-    {"path_", 1e-5, 1e-3},                   // float optimizer on a 2-D function
-    {"momentum_conventions_max_dtheta", 1e-9, 0},
-    {"momentum_conventions_v_ratio", 0, 1e-6},
-    {"momentum_conventions_halved", 0, 1e-3},
-    {"loss", 1e-3, 2e-2},
-    {"_acc", 1.0, 0},                        // accuracies in %: ±1 point
-    {"diverged_step", 2, 0},
-    {"iters_per_epoch", 0, 0},
-    {"std", 1e-12, 2e-2},
-    {"weight_norm", 0, 2e-2},
-    {"near_zero_frac", 0.01, 0},
-    {"diagnosis", 0, 0},
-    {"dropout_mc_rel_diff", 0, 0.05},
-    {"dropout_conventions", 1e-5, 0},
-    {"imb_", 0.02, 0},
-    {"accuracy_pct", 1.0, 0},
+    {"", 0, 0},                              // counts, steps, epochs, diagnoses, flags: exact
+    {"loss", 1e-6, 1e-3},                    // every loss (nats), per epoch too
+    {"path_", 1e-5, 1e-4},                   // f at the end of a 2-D path (float optimizers)
+    {"_steps", 0, 0},                        // …but the saddle's escape steps stay exact
+    {"momentum_conventions_", 1e-12, 1e-9},  // double-precision arithmetic, no kernel
+    {"_std_layer_", 0, 1e-4},                // init study (zeros: exactly 0)
+    {"weight_norm", 0, 1e-4},
+    {"near_zero_frac", 1e-3, 0},             // |w| < 1e-3 among >= 100k weights
+    {"dropout_mc_rel_diff", 0, 1e-4},
+    {"dropout_conventions_", 1e-5, 0},       // 0 here: both sides round alike
+    {"imb_", 0.025, 0},                      // precision, recall, F1: one image of 48 is 0.021
+    {"_acc_pct", 0.5, 0},                    // accuracies in %, imbalanced task too
+    {"_diverged_step", 1, 0},                // only where the run diverged (lr_*_diverged: exact)
 };
 
 START_TEST(test_quick_run_matches_golden)
 {
-    dl_check_golden_run(CHAPTER_BIN, "ch03", RULES, sizeof RULES / sizeof RULES[0], 50);
+    dl_check_golden_run(CHAPTER_BIN, "ch03", RULES, sizeof RULES / sizeof RULES[0], 200);
+}
+END_TEST
+
+// Ctrl-C after step 1047 of the process: the 75th of the main run's 150 (section 6's baseline,
+// mid-epoch 8; 972 steps of sections 2-4 come first), then --resume: every metric equals an
+// uninterrupted run's except the wall-clock ones (batch_*_train_s, race_*_train_s,
+// time_total_s).
+START_TEST(test_interrupt_and_resume_give_the_uninterrupted_numbers)
+{
+    static const char *const TIMING[] = {"_train_s", "time_total_s"};
+    dl_check_interrupt_resume(CHAPTER_BIN, 1047, TIMING, 2);
 }
 END_TEST
 
@@ -245,7 +286,8 @@ static Suite *ch03_suite(void)
     tcase_add_test(units, test_test_fn_gradients_match_central_differences);
     tcase_add_test(units, test_momentum_conventions_agree_for_constant_lr_only);
     tcase_add_test(units, test_adam_path_reaches_the_quadratic_minimum);
-    tcase_add_test(units, test_loss_diverged_flags_nan_inf_and_growth);
+    tcase_add_test(units, test_path_stops_when_it_leaves_the_box);
+    tcase_add_test(units, test_net_names_its_parameters_and_buffers);
     tcase_add_test(units, test_divergent_run_stops_with_finite_weights);
     tcase_add_test(units, test_early_stopping_restores_best_weights);
     tcase_add_test(units, test_diagnose_follows_the_lecture_table);
@@ -254,6 +296,7 @@ static Suite *ch03_suite(void)
     TCase *golden = tcase_create("golden");
     tcase_set_timeout(golden, 600);   // the sanitizer build on a busy 2-core machine
     tcase_add_test(golden, test_quick_run_matches_golden);
+    tcase_add_test(golden, test_interrupt_and_resume_give_the_uninterrupted_numbers);
     tcase_add_test(golden, test_bad_input_exits_2_with_message);
     tcase_add_test(golden, test_missing_data_fails_naming_make_data);
     suite_add_tcase(s, golden);

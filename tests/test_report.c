@@ -642,6 +642,43 @@ START_TEST(test_plot_decision_writes_grid_and_points)
 }
 END_TEST
 
+// A contour plot: the grid is block 0 (row 0 at y0, column 0 at x0), every non-empty series a
+// block after it, in the order given, and the script traces the contours, then draws them.
+START_TEST(test_plot_contour_writes_grid_then_series)
+{
+    char dir[64], path[128], text[65536];
+    dl_tmpdir(dir, sizeof dir);
+    enum { GH = 11, GW = 21 };
+    float z[GH * GW];
+    for (int i = 0; i < GH; i++)
+        for (int j = 0; j < GW; j++) {
+            float x = -2 + 4.0f * j / (GW - 1), y = -1 + 2.0f * i / (GH - 1);
+            z[i * GW + j] = x * x + 10 * y * y + y;   // not symmetric: row order shows
+        }
+    float px[3] = {-2, -1, 0}, py[3] = {1, 0.5f, 0}, qx[1] = {1}, qy[1] = {1};
+    PlotSeries s[3] = {
+        {"sgd", px, py, 3, "linespoints pt 7"},
+        {"nothing", qx, qy, 0, NULL},
+        {"adam's", qx, qy, 1, NULL},
+    };
+    bool made = plot_contour(dir, "bowl", "Bowl", "x", "y", z, GH, GW, -2, 2, -1, 1, 12, s, 3);
+    check_plot_files(dir, "bowl", made);
+    path_in(path, sizeof path, dir, "bowl.dat");
+    ck_assert(slurp(path, text, sizeof text) > 0);
+    ck_assert(strstr(text, "\n-2 -1 13\n-1.8 -1 12.2399998\n"));   // row 0: y = y0
+    ck_assert(strstr(text, "\n2 1 15\n\n"));                       // the last grid point
+    ck_assert(strstr(text, "# series 1: sgd\n-2 1\n-1 0.5\n0 0\n\n\n# series 2: adam's\n1 1\n"));
+    ck_assert(!strstr(text, "nothing"));                           // empty: left out
+    path_in(path, sizeof path, dir, "bowl.gp");
+    ck_assert(slurp(path, text, sizeof text) > 0);
+    ck_assert(strstr(text, "set cntrparam levels 12"));
+    ck_assert(strstr(text, "splot 'bowl.dat' index 0 using 1:2:3"));
+    ck_assert(strstr(text, "index 1 using 1:2 with linespoints pt 7 title 'sgd'"));
+    ck_assert(strstr(text, "index 2 using 1:2 with lines lw 2 title 'adam''s'"));
+    dl_rm_rf(dir);
+}
+END_TEST
+
 // Registered only when gnuplot is installed (gnuplot_installed).
 START_TEST(test_plot_gnuplot_failure_returns_false_and_cleans_up)
 {
@@ -834,6 +871,7 @@ static Suite *report_suite(void)
     tcase_add_test(plots, test_plot_lines_without_data_still_draws);
     tcase_add_test(plots, test_plot_heatmap_prints_integers_as_integers);
     tcase_add_test(plots, test_plot_decision_writes_grid_and_points);
+    tcase_add_test(plots, test_plot_contour_writes_grid_then_series);
     dl_tcase_add_test_if(plots, test_plot_gnuplot_failure_returns_false_and_cleans_up,
                          gnuplot_installed(), "gnuplot is not installed (the test makes gnuplot fail)");
     dl_tcase_add_test_if(plots, test_plot_without_gnuplot_writes_files_and_one_notice,

@@ -125,13 +125,6 @@ static void gp_end(FILE *gp, const char *name)
 }
 
 // Run gnuplot on <name>.gp inside out_dir, its output captured and shown only on failure.
-static bool run_gnuplot(const char *out_dir, const char *name);
-
-bool plot_run_script(const char *out_dir, const char *name)
-{
-    return plot_available() && run_gnuplot(out_dir, name);
-}
-
 static bool run_gnuplot(const char *out_dir, const char *name)
 {
     char script[128], png[DL_PATH_LEN], tmp[DL_PATH_LEN];
@@ -249,6 +242,22 @@ static bool plot_open(const char *out_dir, const char *name, char *dat_path, FIL
     return true;
 }
 
+// Series s as data block `block` of the .dat (after two blank lines unless it is the first)
+// and its clause of the .gp's plot command (after a comma unless it is the first).
+static void put_series(FILE *dat, FILE *gp, const char *name, int block, const PlotSeries *s)
+{
+    if (block) fputs("\n\n", dat);
+    fprintf(dat, "# series %d: %s\n", block, s->title ? s->title : "");
+    for (int i = 0; i < s->n; i++) {
+        dat_num(dat, s->x ? s->x[i] : i, ' ');
+        dat_num(dat, s->y[i], '\n');
+    }
+    fprintf(gp, "%s '%s.dat' index %d using 1:2 with %s ", block ? ", \\\n    " : "", name,
+            block, s->style ? s->style : "lines lw 2");
+    if (s->title) { fputs("title ", gp); gp_string(gp, s->title); }
+    else fputs("notitle", gp);
+}
+
 bool plot_lines(const char *out_dir, const char *name, const char *title, const char *xlabel,
                 const char *ylabel, const PlotSeries *s, int n_series, bool logy)
 {
@@ -275,20 +284,8 @@ bool plot_lines(const char *out_dir, const char *name, const char *title, const 
     // One data block per series, separated by two blank lines: gnuplot's `index k`.
     fprintf(dat, "# %s.dat: one block per series (gnuplot index 0, 1, ...); columns x y\n", name);
     int block = 0;
-    for (int k = 0; k < n_series; k++) {
-        if (s[k].n == 0) continue;
-        if (block) fputs("\n\n", dat);
-        fprintf(dat, "# series %d: %s\n", block, s[k].title ? s[k].title : "");
-        for (int i = 0; i < s[k].n; i++) {
-            dat_num(dat, s[k].x ? s[k].x[i] : i, ' ');
-            dat_num(dat, s[k].y[i], '\n');
-        }
-        fprintf(gp, "%s '%s.dat' index %d using 1:2 with %s ", block ? ", \\\n    " : "",
-                name, block, s[k].style ? s[k].style : "lines lw 2");
-        if (s[k].title) { fputs("title ", gp); gp_string(gp, s[k].title); }
-        else fputs("notitle", gp);
-        block++;
-    }
+    for (int k = 0; k < n_series; k++)
+        if (s[k].n > 0) put_series(dat, gp, name, block++, &s[k]);
     fputc('\n', gp);
     gp_end(gp, name);
     return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
@@ -351,6 +348,30 @@ bool plot_heatmap(const char *out_dir, const char *name, const char *title, cons
     return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
 }
 
+// plot_open, then the .dat's first line and its block 0: a grid of values z (gh, gw) over
+// [x0, x1] x [y0, y1], row i at y0 + i·dy, as "x y z" lines, one scan line per row with a blank
+// line between rows, as gnuplot's contouring and images need. zname and rest name, in the
+// first line, the grid's values and the blocks that follow it.
+static bool plot_open_grid(const char *out_dir, const char *name, char *dat_path, FILE **datp,
+                           char *gp_path, FILE **gp, const float *z, int gh, int gw, float x0,
+                           float x1, float y0, float y1, const char *zname, const char *rest)
+{
+    if (!plot_open(out_dir, name, dat_path, datp, gp_path, gp)) return false;
+    FILE *dat = *datp;
+    fprintf(dat, "# %s.dat: index 0: grid x y %s, %d rows of %d; then %s: x y\n", name, zname,
+            gh, gw, rest);
+    double dx = ((double)x1 - x0) / (gw - 1), dy = ((double)y1 - y0) / (gh - 1);
+    for (int i = 0; i < gh; i++) {
+        for (int j = 0; j < gw; j++) {
+            dat_num(dat, x0 + j * dx, ' ');
+            dat_num(dat, y0 + i * dy, ' ');
+            dat_num(dat, z[(size_t)i * gw + j], '\n');
+        }
+        fputc('\n', dat);
+    }
+    return true;
+}
+
 bool plot_decision(const char *out_dir, const char *name, const char *title, const float *prob,
                    int gh, int gw, float x0, float x1, float y0, float y1, const float *pts,
                    const int *lab, int n)
@@ -369,21 +390,10 @@ bool plot_decision(const char *out_dir, const char *name, const char *title, con
     }
     char dat_path[DL_PATH_LEN], gp_path[DL_PATH_LEN];
     FILE *dat, *gp;
-    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
-
-    // Block 0: the grid, one scan line per row (blank line between rows), as contouring
-    // needs. Blocks 1, 2: the points of class 0 and of class 1 (those that exist).
-    fprintf(dat, "# %s.dat: index 0: grid x y P(class 1), %d rows of %d; then the points of "
-            "each class present: x y\n", name, gh, gw);
-    double dx = ((double)x1 - x0) / (gw - 1), dy = ((double)y1 - y0) / (gh - 1);
-    for (int i = 0; i < gh; i++) {
-        for (int j = 0; j < gw; j++) {
-            dat_num(dat, x0 + j * dx, ' ');
-            dat_num(dat, y0 + i * dy, ' ');
-            dat_num(dat, prob[(size_t)i * gw + j], '\n');
-        }
-        fputc('\n', dat);
-    }
+    // Block 0: the grid. Blocks 1, 2: the points of class 0 and of class 1 (those that exist).
+    if (!plot_open_grid(out_dir, name, dat_path, &dat, gp_path, &gp, prob, gh, gw, x0, x1, y0,
+                        y1, "P(class 1)", "the points of each class present"))
+        return false;
     int index_of[2] = {-1, -1}, blocks = 1;
     for (int c = 0; c < 2; c++) {
         if (!count[c]) continue;
@@ -416,6 +426,38 @@ bool plot_decision(const char *out_dir, const char *name, const char *title, con
                 "title 'class %d', \\\n     '' index %d using 1:2 with points pt 6 ps 1.3 "
                 "lc rgb 'black' notitle", name, index_of[c], COLOUR[c], c, index_of[c]);
     }
+    fputc('\n', gp);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}
+
+bool plot_contour(const char *out_dir, const char *name, const char *title, const char *xlabel,
+                  const char *ylabel, const float *z, int gh, int gw, float x0, float x1,
+                  float y0, float y1, int levels, const PlotSeries *s, int n_series)
+{
+    DL_CHECK(z && gh >= 2 && gw >= 2 && x1 > x0 && y1 > y0 && levels >= 1, "plot_contour '%s': "
+             "need a grid of at least 2 x 2 over x0 < x1, y0 < y1 and levels >= 1 (got %d x %d "
+             "over [%g, %g] x [%g, %g], %d levels)", name, gh, gw, x0, x1, y0, y1, levels);
+    for (int k = 0; k < n_series; k++)
+        DL_CHECK(s[k].n >= 0 && (s[k].n == 0 || (s[k].x && s[k].y)), "plot_contour '%s': "
+                 "series %d needs n >= 0 and both x and y (n %d)", name, k, s[k].n);
+    char dat_path[DL_PATH_LEN], gp_path[DL_PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open_grid(out_dir, name, dat_path, &dat, gp_path, &gp, z, gh, gw, x0, x1, y0, y1,
+                        "z", "one block per series"))
+        return false;
+    gp_begin(gp, name, title, xlabel, ylabel);
+    fprintf(gp,
+            "# The contour lines of the grid, traced by gnuplot into a datablock.\n"
+            "set contour base\nset cntrparam levels %d\nunset surface\nset view map\n"
+            "set table $contours\nsplot '%s.dat' index 0 using 1:2:3 with lines notitle\n"
+            "unset table\nunset contour\nset surface\n"
+            "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\nset key outside right\n"
+            "plot $contours using 1:2 with lines lc rgb '#c0c0c0' notitle",
+            levels, name, (double)x0, (double)x1, (double)y0, (double)y1);
+    int block = 1;   // one data block per non-empty series, after the grid (block 0)
+    for (int k = 0; k < n_series; k++)
+        if (s[k].n > 0) put_series(dat, gp, name, block++, &s[k]);
     fputc('\n', gp);
     gp_end(gp, name);
     return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);

@@ -36,6 +36,16 @@ bool plot_decision(const char *out_dir, const char *name, const char *title, con
                    int gh, int gw, float x0, float x1, float y0, float y1, const float *pts,
                    const int *lab, int n);
 
+/* Contour lines of a function sampled on a grid, with curves on top — e.g. a loss surface and
+ * the paths optimizers take over it (chapter 3), or loss against model and data size. z (gh, gw)
+ * holds the values, row i at y = y0 + i·(y1 − y0)/(gh − 1), column j at x = x0 +
+ * j·(x1 − x0)/(gw − 1); gnuplot traces `levels` contour lines (grey), then draws every series
+ * (x and y both given, in the grid's coordinates; an empty one is left out). <name>.dat holds
+ * the grid (index 0) and one block per series; .gp and, with gnuplot, .png as plot_lines. */
+bool plot_contour(const char *out_dir, const char *name, const char *title, const char *xlabel,
+                  const char *ylabel, const float *z, int gh, int gw, float x0, float x1,
+                  float y0, float y1, int levels, const PlotSeries *s, int n_series);
+
 /* A grid of grey-scale images — learned filters, feature maps, misclassified digits:
  * imgs (n, h, w) row-major, laid out in `cols` columns (row 0 of an image at the top).
  * per_image=true scales each image to its own min..max (filters, feature maps), false uses
@@ -47,9 +57,5 @@ bool plot_image_grid(const char *out_dir, const char *name, const char *title, c
 /* True when a gnuplot executable was found (checked once). When it is missing, the first
  * plot prints one notice on stderr saying plots are skipped and how to install gnuplot. */
 bool plot_available(void);
-
-/* Run `gnuplot <name>.gp` inside out_dir (for a chapter that writes its own script, e.g. the
- * contour plots of chapter 3); true when it succeeded. Warns on stderr when gnuplot fails. */
-bool plot_run_script(const char *out_dir, const char *name);
 
 #endif
