@@ -1,7 +1,7 @@
 /* tests/test_ch04.c — chapter 4: the parameter-count and output-size formulas against the
- * layers, the DigitCNN's shapes and size, snapshots and the transfer copy, frozen training,
- * thread-count independence of a training run, the confusion/recall helper, and a golden
- * --quick run of the built program with its bad-input exits.
+ * layers, the DigitCNN's shapes, size and parameter names, snapshots and the transfer copy,
+ * frozen training, thread-count independence of a training run, augmentation in the training
+ * forward only, and a golden --quick run of the built program with its bad-input exits.
  *
  * Builds 04_cnn/cnn.c with -DNO_MAIN (by #including it) to test its functions; the golden
  * and error-path tests run the program itself (dl_chapter_bin). The conv, pooling and
@@ -24,17 +24,23 @@ START_TEST(test_parameter_counts_match_the_lecture)
     ck_assert(conv_params(3, 32, 64) == 18496);
     ck_assert(dense_params(3136, 128) == 401536);
     ck_assert(dense_params(128, 10) == 1290);
-    // and the model built from nn.h's layers has exactly those tensors
+    // and the model built from nn/'s layers has exactly those tensors, named by layer
     Rng rng;
     rng_seed(&rng, 1);
     CnnModel md;
-    cnn_model_init(&md, &rng);
+    cnn_model_init(&md, "test", &rng);
+    ck_assert_str_eq(md.m.name, "04_cnn/test");
     ck_assert_uint_eq(md.net.c1.w->size + md.net.c1.b->size, 320);
     ck_assert_uint_eq(md.net.c2.w->size + md.net.c2.b->size, 18496);
     ck_assert_uint_eq(md.net.fc1.w->size + md.net.fc1.b->size, 401536);
-    ck_assert_uint_eq(params_count(&md.all), 320 + 64 + 18496 + 128 + 401536 + 1290);
+    ck_assert_uint_eq(params_count(&md.m.p), 320 + 64 + 18496 + 128 + 401536 + 1290);
     ck_assert_uint_eq(params_count(&md.head), 401536 + 1290);
-    cnn_model_free(&md);
+    ck_assert_int_eq(md.m.p.n, 12);
+    ck_assert_int_eq(md.m.p.n_buffers, 4);   // running mean and variance of bn1 and bn2
+    ck_assert_str_eq(md.m.p.names[0], "conv1.conv2d.w");
+    ck_assert_str_eq(md.m.p.names[11], "fc2.linear.b");
+    ck_assert_str_eq(md.m.p.buffers[2].name, "bn2.batchnorm.running_mean");
+    model_free(&md.m);
 }
 END_TEST
 
@@ -58,11 +64,12 @@ START_TEST(test_digitcnn_shapes)
     Rng rng;
     rng_seed(&rng, 3);
     CnnModel md;
-    cnn_model_init(&md, &rng);
+    cnn_model_init(&md, "test", &rng);
     float *x = calloc(2 * IMG * IMG, sizeof(float));
     ck_assert_ptr_nonnull(x);
-    Tensor xt = image_view(x, 2), *maps[2];
-    Tensor *f = digitcnn_features(&md.tp, &md.net, &xt, true, &rng, maps);
+    Batch b = {.B = 2, .dim = IMG * IMG, .x = x};
+    Tensor *maps[2];
+    Tensor *f = digitcnn_features(&md.m.tp, &md.net, batch_images(&md.m.tp, &b), true, &rng, maps);
     const int m0[4] = {2, 32, 28, 28}, m1[4] = {2, 64, 14, 14};
     for (int d = 0; d < 4; d++) {
         ck_assert_int_eq(maps[0]->shape[d], m0[d]);
@@ -70,30 +77,23 @@ START_TEST(test_digitcnn_shapes)
     }
     ck_assert_int_eq(f->ndim, 2);
     ck_assert_int_eq(f->shape[1], FLAT_DIM);
-    Tensor *lg = digitcnn_head(&md.tp, &md.net, f, true, &rng);
+    Tensor *lg = digitcnn_head(&md.m.tp, &md.net, f, true, &rng);
     ck_assert_int_eq(lg->shape[0], 2);
     ck_assert_int_eq(lg->shape[1], N_CLASSES);
     free(x);
-    cnn_model_free(&md);
+    model_free(&md.m);
 }
 END_TEST
 
-// ---- 2. training machinery ----
+// ---- 2. the chapter's training runs (cnn_run on train_run) ----
 
-// 96 random "images" with labels from their mean brightness: learnable, no data files needed.
+// n random "images" with labels from their mean brightness: learnable, no data files needed.
 static void toy_dataset(Dataset *d, int n, uint64_t seed)
 {
     Rng r;
     rng_seed(&r, seed);
-    memset(d, 0, sizeof *d);
-    snprintf(d->name, sizeof d->name, "toy");
-    d->n = n;
-    d->dim = IMG * IMG;
+    dataset_alloc(d, "toy", n, IMG * IMG, N_CLASSES);
     d->rows = d->cols = IMG;
-    d->n_classes = N_CLASSES;
-    d->x = malloc((size_t)n * d->dim * sizeof(float));
-    d->y = malloc((size_t)n * sizeof(int));
-    ck_assert(d->x && d->y);
     for (int i = 0; i < n; i++) {
         d->y[i] = i % N_CLASSES;
         for (int j = 0; j < d->dim; j++)
@@ -101,110 +101,152 @@ static void toy_dataset(Dataset *d, int n, uint64_t seed)
     }
 }
 
-// Restoring a snapshot restores the predictions exactly (the BN running statistics too).
+// Loss and accuracy of md on d in eval mode (the chapter's forward through eval_classifier).
+static ClassifierEval toy_eval(CnnModel *md, const Dataset *d)
+{
+    CnnRun view = {.md = md};
+    ClassifierEval e;
+    eval_classifier(&md->m, &view, cnn_forward, d, EVAL_BATCH, false, &e);
+    return e;
+}
+
+// Restoring a snapshot (params_snapshot: parameters AND BN running statistics) restores the
+// predictions exactly; training from the same seed starts from the same initialisation.
 START_TEST(test_snapshot_restores_predictions)
 {
-    Rng rng;
-    rng_seed(&rng, 4);
     Dataset d;
     toy_dataset(&d, 40, 5);
-    CnnModel md;
-    cnn_model_init(&md, &rng);
-    size_t n = model_snapshot(&md, NULL, false);
-    ck_assert_uint_eq(n, params_count(&md.all) + 2 * (32 + 64));
+    Rng rng;
+    rng_seed(&rng, 4);
+    CnnModel init, md;
+    cnn_model_init(&init, "test", &rng);   // what cnn_run builds from seed 4, untrained
+    size_t n = params_snapshot_size(&init.m.p);
+    ck_assert_uint_eq(n, params_count(&init.m.p) + 2 * (32 + 64));
     float *buf = malloc(n * sizeof(float));
     ck_assert_ptr_nonnull(buf);
-    double l0, a0, l1, a1, l2, a2;
-    cnn_evaluate(&md, &d, &l0, &a0, NULL);
-    model_snapshot(&md, buf, true);
-    TrainCfg cfg = {.epochs = 1, .batch = 16, .lr = 1e-3f};
-    TrainLog log;
-    cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
-    cnn_evaluate(&md, &d, &l1, &a1, NULL);
-    ck_assert_msg(l1 != l0, "training did not change the loss (%g)", l0);
-    model_snapshot(&md, buf, false);
-    cnn_evaluate(&md, &d, &l2, &a2, NULL);
-    ck_assert_msg(l2 == l0 && a2 == a0, "restored: loss %.9g vs %.9g", l2, l0);
+    params_snapshot(&init.m.p, buf);
+    ClassifierEval e0 = toy_eval(&init, &d);
+    CnnRun r = {.name = "test", .label = "test", .seed = 4, .epochs = 1, .lr = 1e-3f, .keep = &md};
+    cnn_run(&r, &d, NULL, NULL);
+    ck_assert_ptr_eq(r.md, &md);
+    ClassifierEval e1 = toy_eval(&md, &d);
+    ck_assert_msg(e1.loss != e0.loss, "training did not change the loss (%g)", e0.loss);
+    params_restore(&md.m.p, buf);
+    ClassifierEval e2 = toy_eval(&md, &d);
+    ck_assert_msg(e2.loss == e0.loss && e2.acc_pct == e0.acc_pct, "restored: loss %.9g vs %.9g",
+                  e2.loss, e0.loss);
     free(buf);
-    cnn_model_free(&md);
+    model_free(&init.m);
+    model_free(&md.m);
     dataset_free(&d);
 }
 END_TEST
 
-// Frozen transfer trains the classifier only: the conv blocks (and BN statistics) stay the
-// copied ones bit for bit, the head moves.
+// Frozen transfer trains the classifier only: the copied conv blocks (and BN parameters and
+// statistics) stay the pre-trained ones bit for bit, the head moves from its initialisation.
 START_TEST(test_frozen_training_changes_only_the_head)
 {
-    Rng rng;
-    rng_seed(&rng, 6);
     Dataset d;
     toy_dataset(&d, 64, 7);
-    CnnModel pre, md;
-    cnn_model_init(&pre, &rng);
-    cnn_model_init(&md, &rng);
-    digitcnn_copy_features(&md.net, &pre.net);
-    float fc2_0[128 * N_CLASSES];
-    memcpy(fc2_0, md.net.fc2.w->data, sizeof fc2_0);
-    TrainCfg cfg = {.epochs = 2, .batch = 16, .lr = 1e-3f, .frozen = true};
-    TrainLog log;
-    cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
+    Rng rng;
+    rng_seed(&rng, 6);
+    CnnModel pre, init, md;
+    cnn_model_init(&pre, "pre", &rng);
+    rng_seed(&rng, 8);
+    cnn_model_init(&init, "init", &rng);   // what cnn_run builds from seed 8, before the copy
+    CnnRun r = {.name = "test", .label = "test", .seed = 8, .epochs = 2, .lr = 1e-3f,
+                .features = &pre, .frozen = true, .keep = &md};
+    cnn_run(&r, &d, NULL, NULL);
     ck_assert(memcmp(md.net.c1.w->data, pre.net.c1.w->data, md.net.c1.w->size * 4) == 0);
     ck_assert(memcmp(md.net.c2.w->data, pre.net.c2.w->data, md.net.c2.w->size * 4) == 0);
     ck_assert(memcmp(md.net.bn2.gamma->data, pre.net.bn2.gamma->data, 64 * 4) == 0);
     ck_assert(memcmp(md.net.bn1.running_mean, pre.net.bn1.running_mean, 32 * 4) == 0);
-    ck_assert_msg(memcmp(md.net.fc2.w->data, fc2_0, sizeof fc2_0) != 0, "the head did not train");
-    cnn_model_free(&pre);
-    cnn_model_free(&md);
+    ck_assert(memcmp(md.net.bn2.running_var, pre.net.bn2.running_var, 64 * 4) == 0);
+    ck_assert_msg(memcmp(md.net.c1.w->data, init.net.c1.w->data, md.net.c1.w->size * 4) != 0,
+                  "the conv blocks were not copied");
+    ck_assert_msg(memcmp(md.net.fc2.w->data, init.net.fc2.w->data, md.net.fc2.w->size * 4) != 0,
+                  "the head did not train");
+    model_free(&pre.m);
+    model_free(&init.m);
+    model_free(&md.m);
     dataset_free(&d);
 }
 END_TEST
 
 // The same seed gives the same weights on 1 and on 2 threads (ops partition work by a fixed
-// chunking, never by timing): bitwise equality, after augmented, weighted, dropout training.
+// chunking, never by timing): bitwise equality after augmented, class-weighted, dropout
+// training, and after weighted-sampler training.
 START_TEST(test_training_does_not_depend_on_thread_count)
 {
     Dataset d;
     toy_dataset(&d, 48, 8);
-    float cw[N_CLASSES];
+    float cw[N_CLASSES], sw[48];
     for (int c = 0; c < N_CLASSES; c++) cw[c] = 0.5f + 0.1f * c;
-    float *w[2] = {NULL, NULL};
-    size_t n = 0;
-    for (int t = 0; t < 2; t++) {
-        threads_set(t + 1);
-        Rng rng;
-        rng_seed(&rng, 9);
-        CnnModel md;
-        cnn_model_init(&md, &rng);
-        TrainCfg cfg = {.epochs = 1, .batch = 16, .lr = 1e-3f, .aug_shift = 2, .aug_deg = 10,
-                        .class_weight = cw};
-        TrainLog log;
-        cnn_train(&md, &d, NULL, &cfg, &rng, "test", &log);
-        n = model_snapshot(&md, NULL, false);
-        w[t] = malloc(n * sizeof(float));
-        ck_assert_ptr_nonnull(w[t]);
-        model_snapshot(&md, w[t], true);
-        cnn_model_free(&md);
+    for (int i = 0; i < 48; i++) sw[i] = 1.0f + (float)(i % 3);
+    for (int kind = 0; kind < 2; kind++) {
+        float *w[2] = {NULL, NULL};
+        size_t n = 0;
+        for (int t = 0; t < 2; t++) {
+            threads_set(t + 1);
+            CnnModel md;
+            CnnRun r = {.name = "test", .label = "test", .seed = 9, .epochs = 1, .lr = 1e-3f,
+                        .keep = &md};
+            if (kind == 0) r.aug_shift = 2, r.aug_deg = 10, r.class_weight = cw;
+            else r.sample_weight = sw;
+            cnn_run(&r, &d, NULL, NULL);
+            n = params_snapshot_size(&md.m.p);
+            w[t] = malloc(n * sizeof(float));
+            ck_assert_ptr_nonnull(w[t]);
+            params_snapshot(&md.m.p, w[t]);
+            model_free(&md.m);
+        }
+        size_t diff = 0;
+        for (size_t i = 0; i < n; i++) diff += w[0][i] != w[1][i];
+        ck_assert_msg(diff == 0, "%s: %zu of %zu numbers differ between 1 and 2 threads",
+                      kind ? "sampler" : "augmented", diff, n);
+        free(w[0]);
+        free(w[1]);
     }
-    size_t diff = 0;
-    for (size_t i = 0; i < n; i++) diff += w[0][i] != w[1][i];
-    ck_assert_msg(diff == 0, "%zu of %zu numbers differ between 1 and 2 threads", diff, n);
-    free(w[0]);
-    free(w[1]);
     dataset_free(&d);
 }
 END_TEST
 
-START_TEST(test_confusion_and_recall)
+// cnn_forward augments in training only, drawing 3 numbers per image from the run's rng
+// before the dropout masks (augment.h); in eval mode it is deterministic and draws nothing.
+START_TEST(test_forward_augments_training_batches_only)
 {
-    const int y[6] = {0, 0, 1, 1, 1, 2}, pred[6] = {0, 1, 1, 1, 0, 2};
-    float cm[N_CLASSES * N_CLASSES];
-    double rec[N_CLASSES];
-    confusion(y, pred, 6, cm, rec);
-    ck_assert(cm[0 * N_CLASSES + 1] == 1 && cm[1 * N_CLASSES + 1] == 2 && cm[1 * N_CLASSES] == 1);
-    dl_ck_close1("recall 0", rec[0], 0.5, 1e-12, 0);
-    dl_ck_close1("recall 1", rec[1], 2.0 / 3, 1e-12, 0);
-    dl_ck_close1("recall 2", rec[2], 1.0, 1e-12, 0);
-    ck_assert(rec[3] == 0);   // no examples of class 3: recall 0 by convention
+    Dataset d;
+    toy_dataset(&d, 4, 10);
+    Rng rng, r0;
+    rng_seed(&rng, 11);
+    CnnModel md;
+    cnn_model_init(&md, "test", &rng);
+    CnnRun plain = {.md = &md}, aug = {.md = &md, .aug_shift = 2, .aug_deg = 10};
+    Batch b = {.B = 4, .dim = d.dim, .x = d.x, .y = d.y, .d = &d};
+    tape_set_recording(&md.m.tp, false);
+    Tape *tp = &md.m.tp;
+    rng_seed(&rng, 12);
+    r0 = rng;
+    float e1 = cnn_forward(&aug, tp, &b, false, NULL)->data[0];
+    float e2 = cnn_forward(&plain, tp, &b, false, NULL)->data[0];
+    ck_assert_msg(e1 == e2, "eval mode: augmented run %g, plain %g", (double)e1, (double)e2);
+    // train mode: the plain run draws only the dropout masks; the augmented one draws first
+    cnn_forward(&plain, tp, &b, true, &rng);
+    Rng after_plain = rng;
+    rng = r0;
+    cnn_forward(&aug, tp, &b, true, &rng);
+    ck_assert_msg(after_plain.state != rng.state, "augmentation drew no random numbers");
+    rng = r0;
+    for (int i = 0; i < 3 * b.B; i++) rng_uniform(&rng);   // augment_shift_rotate's draws
+    cnn_forward(&plain, tp, &b, true, &rng);
+    Rng want = rng;
+    rng = r0;
+    cnn_forward(&aug, tp, &b, true, &rng);
+    ck_assert_msg(want.state == rng.state, "augmentation should draw 3 numbers per image, before "
+                  "the dropout masks");
+    tape_reset(tp);
+    model_free(&md.m);
+    dataset_free(&d);
 }
 END_TEST
 
@@ -300,7 +342,7 @@ static Suite *ch04_suite(void)
     tcase_add_test(units, test_snapshot_restores_predictions);
     tcase_add_test(units, test_frozen_training_changes_only_the_head);
     tcase_add_test(units, test_training_does_not_depend_on_thread_count);
-    tcase_add_test(units, test_confusion_and_recall);
+    tcase_add_test(units, test_forward_augments_training_batches_only);
     suite_add_tcase(s, units);
     TCase *golden = tcase_create("golden");
     tcase_set_timeout(golden, 900);   // the sanitizer build on a busy 2-core machine
