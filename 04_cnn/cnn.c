@@ -57,9 +57,8 @@ static const char *const FASHION_NAMES[N_CLASSES] = {
     "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"};
 
 // region: why_cnn
-// A dense layer connects every input value to every unit; a conv layer slides one small
-// kernel over the image, so its parameter count does not depend on the image size.
-//   dense:  in·out + out                   conv:  (K·K·C_in + 1)·C_out
+// A dense layer connects every input to every unit: in·out + out parameters; a conv layer
+// slides one small kernel over the image: (K·K·C_in + 1)·C_out, whatever the image size.
 long long dense_params(long long in, long long out) { return in * out + out; }
 long long conv_params(int k, int c_in, int c_out) { return ((long long)k * k * c_in + 1) * c_out; }
 
@@ -160,8 +159,7 @@ void pooling_demo(Metrics *m)
     print_grid("x", x->data, 4, 4);
     print_grid("y = max", y->data, 2, 2);
     print_grid("dL/dx", x->grad, 4, 4);
-    double gsum = 0;
-    int nz = 0;
+    double gsum = 0, nz = 0;
     for (int i = 0; i < 16; i++) { gsum += x->grad[i]; nz += x->grad[i] != 0; }
     metrics_set(m, "maxpool_grad_sum", gsum);
     metrics_set(m, "maxpool_grad_nonzero", nz);
@@ -246,13 +244,12 @@ void dropout_demo(Rng *rng, Metrics *m)
     const float ps[2] = {0.25f, 0.5f};
     for (int i = 0; i < 2; i++) {
         Tensor *y = op_dropout(&md.tp, x, ps[i], rng, true);
-        size_t zeros = 0;
-        double sum = 0;
+        double zeros = 0, sum = 0;
         for (size_t j = 0; j < y->size; j++) { zeros += y->data[j] == 0; sum += y->data[j]; }
         printf("p = %.2f zeroes %.4f of them, the rest become %.4f, mean %.4f;%s", (double)ps[i],
-               (double)zeros / y->size, 1.0 / (1.0 - ps[i]), sum / y->size,
+               zeros / y->size, 1.0 / (1.0 - ps[i]), sum / y->size,
                i == 0 ? " " : "\n");
-        metrics_setf(m, (double)zeros / y->size, "dropout_p%02d_zero_frac", (int)(ps[i] * 100));
+        metrics_setf(m, zeros / y->size, "dropout_p%02d_zero_frac", (int)(ps[i] * 100));
     }
     printf("  eval mode returns x itself (inverted dropout: the 1/(1-p) scaling is done in "
            "training).\n");
@@ -609,7 +606,8 @@ static const int RARE[3] = {2, 5, 8};
 void imbalance_section(Chapter *ch, const Dataset *tr, const Dataset *test)
 {
     const bool q = ch->cli.quick;
-    const int per_class = q ? 40 : 400, rare_n = q ? 2 : 6, epochs = q ? 1 : ch->cli.full ? 6 : 3;
+    const int per_class = q ? 100 : 400, rare_n = q ? 10 : 6;
+    const int epochs = q ? 2 : ch->cli.full ? 6 : 3;
     int want[N_CLASSES], counts[N_CLASSES];
     for (int k = 0; k < N_CLASSES; k++) want[k] = per_class;
     for (int i = 0; i < 3; i++) want[RARE[i]] = rare_n;
@@ -648,8 +646,6 @@ void imbalance_section(Chapter *ch, const Dataset *tr, const Dataset *test)
         }
         metrics_setf(&ch->metrics, e.acc_pct, "%s_test_acc_pct", name);
         metrics_setf(&ch->metrics, rare, "%s_rare_recall", name);
-        for (int i = 0; i < 3; i++)
-            metrics_setf(&ch->metrics, sc[RARE[i]].recall, "%s_recall_c%d", name, RARE[i]);
         eval_free(&e);
     }
     plot_heatmap(ch->cli.out_dir, "imbalance_recall", "Per-class test recall (rows: 0 plain, "
@@ -682,10 +678,10 @@ void transfer_section(Chapter *ch, const CnnModel *pre, const char *src_name)
         metrics_set(&ch->metrics, "transfer_skipped", 1);
         return;
     }
-    dataset_slice(&o_train, 0, q ? 128 : 1000, &small);
-    dataset_slice(&o_test, 0, q ? 300 : o_test.n, &te);
+    dataset_slice(&o_train, 0, q ? 256 : 1000, &small);
+    dataset_slice(&o_test, 0, q ? 1000 : o_test.n, &te);
     dataset_free(&o_train), dataset_free(&o_test);
-    const int epochs = q ? 1 : 8;
+    const int epochs = q ? 2 : 8;
     printf("%s conv blocks -> %s: %d labelled training images, %d epochs, batch 64, Adam "
            "(cosine); test on %d images\n  %-28s %8s %12s %10s\n", src_name, small.name, small.n,
            epochs, te.n, "run", "lr", "train loss", "TEST acc");
@@ -711,8 +707,7 @@ void transfer_section(Chapter *ch, const CnnModel *pre, const char *src_name)
 void conv_timing_section(int batch, double budget, uint64_t seed, Metrics *m);
 void bench_run(const Cli *cli);
 
-/* The flags' values, checked before any work: exit 2 with a message naming the flag. The
- * user's layer (--conv-*) is checked with the library's message; section 2 runs it. */
+// The flags, checked before any work (exit 2 naming the flag); the --conv-* layer runs in 2.
 static bool check_flags(float lr, int epochs, int *user)
 {
     if (!(lr > 0) || !isfinite(lr))
@@ -739,8 +734,8 @@ int main(int argc, char **argv)
     int epochs = 0, user[4] = {-1, -1, -1, -1};   // --conv-k, -stride, -pad, -in
     bool augment = false;
     const CliExtra extras[] = {
-        {"lr", 'f', &lr, 0, "Adam learning rate of the main DigitCNN run (cosine-decayed to lr/20)"},
-        {"epochs", 'i', &epochs, 0, "main run; 0: 5 (MNIST), 10 (Fashion), 1 --quick, 12 --full"},
+        {"lr", 'f', &lr, 0, "Adam learning rate of the main run (cosine-decayed to lr/20)"},
+        {"epochs", 'i', &epochs, 0, "main run; 0: 5 (MNIST), 10 (Fashion), 2 --quick, 12 --full"},
         {"augment", 'b', &augment, 0, "augment the main run's batches too (±2 px, ±10°)"},
         {"conv-k", 'i', &user[0], 0, "section 2 also runs your Conv2d with this kernel size on a "
                                      "1x28x28 image (-1: no; 3 when another --conv-* is given)"},
@@ -760,15 +755,14 @@ int main(int argc, char **argv)
         metrics_free(&ch.metrics);
         return 0;
     }
-    // Data first: a missing file should cost no time. Validation: the last images of the
-    // training file, never trained on; the test set is used once per model, at the end.
+    // Data first (a missing file costs no time); validation: the end of the training file.
     Dataset train_all, test_all, tr, val, test;
     chapter_load_images(&ch, true, &train_all);
     chapter_load_images(&ch, false, &test_all);
     const bool q = cli->quick, fashion = strcmp(train_all.name, "fashion-mnist") == 0;
-    if (epochs == 0) epochs = q ? 1 : cli->full ? 12 : fashion ? 10 : 5;
-    dataset_split(&train_all, q ? 512 : train_all.n - 5000, q ? 200 : 5000, &tr, &val);
-    dataset_slice(&test_all, 0, q ? 300 : test_all.n, &test);
+    if (epochs == 0) epochs = q ? 2 : cli->full ? 12 : fashion ? 10 : 5;
+    dataset_split(&train_all, q ? 3200 : train_all.n - 5000, q ? 500 : 5000, &tr, &val);
+    dataset_slice(&test_all, 0, q ? 1000 : test_all.n, &test);
     printf("data: %s from %s; %d thread(s), seed %llu, conv rung %s%s\n", train_all.name,
            cli->data_dir, threads_get(), (unsigned long long)cli->seed,
            ladder_selected(&CONV_LADDER)->name, q ? ", --quick" : "");

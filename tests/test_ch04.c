@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 #include "golden.h"
+#include "train/checkpoint.h"
 
 #define NO_MAIN
 #include "../04_cnn/cnn.c"
@@ -254,34 +255,79 @@ END_TEST
 
 #define CHAPTER_BIN dl_chapter_bin("04_cnn")
 
-// The sanitizer and portable builds pick other conv/GEMM rungs (other summation orders), and
-// over the training steps those roundings grow; the --quick runs train for one short epoch on a
-// few hundred images, where a 1-image change in a 300-image test set is 0.33 points. So
-// accuracies get ±3 points and losses 3 % relative; formulas, counts and the small demos
-// (no training, a handful of float ops) are held to float rounding.
+// Tolerances. On the course machine the default, PORTABLE=1, SANITIZE=1 and clang builds give
+// bit-identical metrics (the same rungs are picked at run time and -ffp-contract=off keeps the
+// roundings); a CPU without AVX-512 or AVX2 takes other GEMM/conv rungs, i.e. other summation
+// orders, and those roundings grow over the training steps. Measured with --kernel
+// gemm=v3_avx2,conv=v1 and gemm=v2_blocked,conv=v1 on MNIST and Fashion-MNIST, largest
+// relative change of the main run's step losses: steps 1-2 1e-7, steps 5-20 8.7e-3, steps
+// 50-100 3.3e-3; epoch and final losses 1.2e-3 (1.1e-2 for the validation loss after epoch
+// 1); accuracies 0.2 points (main run, 1000 test images), 0.9 (the short side studies).
+// The rules allow about 3x that. A wrong gradient moves far more: routing max-pool's dy to the
+// wrong element of its window moves step 50 by 13 % and step 100 by 23 %, halving BatchNorm's
+// x̂ term in backward moves them by 5 % and 7 %, and the final losses by 3-16 % (README § Tests).
+// Formulas, counts and the small demos (no training) are held to float rounding. The last
+// rule that matches a key wins: specific rules come after the general ones.
 static const GoldenRule RULES[] = {
-    {"data_fashion", 0, 0},
-    {"why_", 0, 0},                          // integer formulas
-    {"outsize_", 0, 0},                      // shapes
-    {"maxpool_grad", 0, 0},                  // 0/1 routing of dy
-    {"avgpool", 1e-6, 0},
-    {"global_avgpool", 1e-6, 0},
-    {"bn2d_", 1e-5, 1e-4},                   // one BN2d step on 200 values per channel
-    {"dropout_p", 1e-12, 0},                 // a count of the seeded masks
-    {"params_", 0, 0},
-    {"_rel_err", 1e-4, 0},                   // rung vs v0: float rounding of ≤ 288-term sums
-    {"_loss", 0.02, 0.03},
-    {"_acc_pct", 3.0, 0},                    // accuracies in %: ±3 points (see above)
-    {"recall", 0.1, 0},                      // a class has ~30 test images: 1 flip = 0.03
-    {"main_best_epoch", 0, 0},
-    {"main_test_wrong", 12, 0},              // = 300·(1 − accuracy): ±4 points of 300
-    {"fmaps_conv2_active_frac", 0.03, 0},
-    {"transfer_skipped", 0, 0},
+    {"", 0, 0},                          // counts, shapes, formulas, flags, best epoch: exact
+    {"avgpool", 1e-6, 0},                // the pooling demo: means of 4 and 16 small numbers
+    {"bn2d_", 1e-5, 1e-4},               // one BatchNorm2d step on 200 values per channel
+    {"dropout_p", 1e-12, 0},             // a count of the seeded masks
+    {"_rel_err", 1e-4, 0},               // rung vs v0: float rounding of <= 288-term sums
+    {"_loss", 0, 5e-3},                  // epoch means, validation, test (drift 1.2e-3)
+    {"val_loss_epoch_1", 0, 3e-2},       // one epoch in: drift 1.1e-2
+    {"main_loss_step_1", 0, 1e-5},       // one forward pass: rounding only
+    {"main_loss_step_2", 0, 1e-5},       // after one step: rounding only
+    {"main_loss_step_5", 0, 3e-2},       // steps 5-20: drift 8.7e-3
+    {"main_loss_step_10", 0, 3e-2},
+    {"main_loss_step_20", 0, 3e-2},
+    {"main_loss_step_50", 0, 1e-2},      // steps 50, 100: drift 3.3e-3, a wrong gradient 5-23 %
+    {"main_loss_step_100", 0, 1e-2},
+    {"_acc_pct", 2.0, 0},                // side studies, 1000 test images: drift 0.9 points
+    {"main_val_acc_pct", 0.5, 0},        // 500 validation images: one image is 0.2 points
+    {"main_test_acc_pct", 0.5, 0},       // 1000 test images: drift 0.2 points
+    {"main_test_wrong", 5, 0},           // = 1000·(1 − accuracy): the same 0.5 points
+    {"main_min_class_recall", 0.06, 0},  // the worst class's ~100 images; its argmin can switch
+    {"rare_recall", 0.02, 0},            // mean over ~300 rare test images: drift 0.004
+    {"imb_plain_rare_recall", 0.005, 0}, // plain CE never predicts the rare classes: 0, 1 image
+    {"fmaps_conv2_active_frac", 0.01, 0},   // drift 0.005
 };
 
 START_TEST(test_quick_run_matches_golden)
 {
-    dl_check_golden_run(CHAPTER_BIN, "ch04", RULES, sizeof RULES / sizeof RULES[0], 40);
+    dl_check_golden_run(CHAPTER_BIN, "ch04", RULES, sizeof RULES / sizeof RULES[0], 60);
+}
+END_TEST
+
+// Ctrl-C after step 60 of the main run's 100 (inside epoch 2, with epoch 1's best-weights
+// snapshot in the checkpoint), then --resume: every metric equal to an uninterrupted run's,
+// except the wall-clock ones.
+START_TEST(test_interrupt_and_resume_give_the_uninterrupted_numbers)
+{
+    static const char *const TIMING[] = {"time_total_s", "main_train_s", "_fwd_s", "_bwd_s"};
+    dl_check_interrupt_resume(CHAPTER_BIN, 60, TIMING, 4);
+}
+END_TEST
+
+// --save FILE: the main run (04_cnn/digitcnn), and only it, writes its checkpoint at its end.
+START_TEST(test_save_writes_the_main_run_checkpoint)
+{
+    char dir[64], cmd[512], ckpt[128], err[700];
+    static char out[16384];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(ckpt, sizeof ckpt, "%s/main.ckpt", dir);
+    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s --save %s", CHAPTER_BIN,
+             dir, ckpt);
+    int st = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
+    Checkpoint c;
+    ck_assert_msg(checkpoint_read(ckpt, &c, err, sizeof err), "%s", err);
+    ck_assert_str_eq(c.model, "04_cnn/digitcnn");
+    ck_assert_ptr_nonnull(checkpoint_find(&c, "conv1.conv2d.w"));
+    ck_assert_ptr_nonnull(checkpoint_find(&c, "bn2.batchnorm.running_var"));
+    ck_assert_msg(strstr(out, "checkpoint of '04_cnn/digitcnn' written to"), "%s", out);
+    checkpoint_free(&c);
+    dl_rm_rf(dir);
 }
 END_TEST
 
@@ -347,6 +393,8 @@ static Suite *ch04_suite(void)
     TCase *golden = tcase_create("golden");
     tcase_set_timeout(golden, 900);   // the sanitizer build on a busy 2-core machine
     tcase_add_test(golden, test_quick_run_matches_golden);
+    tcase_add_test(golden, test_interrupt_and_resume_give_the_uninterrupted_numbers);
+    tcase_add_test(golden, test_save_writes_the_main_run_checkpoint);
     tcase_add_test(golden, test_bad_input_exits_2_with_message);
     tcase_add_test(golden, test_channel_mismatch_is_reported);
     tcase_add_test(golden, test_divergence_is_detected);
