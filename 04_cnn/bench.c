@@ -14,7 +14,6 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "base/files.h"
 #include "base/rng.h"
 #include "base/threads.h"
 #include "bench/conv_bench.h"
@@ -223,11 +222,9 @@ static double torch_throughput(const char *argv0, int threads, char *why, size_t
 
 void bench_run(const Cli *cli)
 {
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/bench", cli->out_dir);
-    if (!make_dirs(dir)) dl_die("cannot create the folder %s", dir);
-    ConvBenchResult res;
-    conv_bench(cli->threads, cli->quick, stdout, &res);
+    conv_bench(cli->threads, cli->quick, stdout, NULL);
+    char dir[600];   // the figures go to <out>/bench/: the training run's metrics stay
+    cli_out_subdir(cli, "bench", dir, sizeof dir);
     Metrics m;
     metrics_init(&m, dir);
     metrics_set(&m, "bench_threads", cli->threads);
