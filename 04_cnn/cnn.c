@@ -672,6 +672,7 @@ void transfer_section(Chapter *ch, const CnnModel *pre, const char *src_name)
     char err[600];
     if (!image_dataset_load(dir, other, true, &o_train, err, sizeof err) ||
         !image_dataset_load(dir, other, false, &o_test, err, sizeof err)) {
+        dataset_free(&o_train);   // zeroed by a failed load: free(NULL) then
         printf("skipped: %s is needed as the target data set and is missing (%s).\n  `make data` "
                "gets both MNIST and Fashion-MNIST; Fashion-MNIST also comes from Debian's "
                "dataset-fashion-mnist package.\n", to_mnist ? "MNIST" : "Fashion-MNIST", err);
