@@ -371,10 +371,10 @@ void block_section(uint64_t seed, Metrics *m)
 // Every run trains through the library's loop (common/train/loop.h, train_run: batches, zero
 // grads, forward, loss, divergence check, backward, Adam, tape_reset, evaluation, keep_best,
 // checkpoints). One CnnRun (sections 5–8, the bench, the tests) is a fresh DigitCNN
-// "04_cnn/<name>" from `seed` (its conv blocks copied from `features`: transfer) that cnn_run
-// trains with the chapter's recipe — Adam at lr, cosine-decayed to lr/20, batch 64, a new
-// random order every epoch or sample_weight draws — with the forward and loss below, then
-// evaluates on test (when not NULL) into e, with detail (eval_free it).
+// "04_cnn/<name>" from `seed` (conv blocks copied from `features`: transfer) that cnn_run trains
+// by the chapter's recipe — Adam at lr, cosine-decayed to lr/20, batch 64, shuffled or drawn
+// by sample_weight — with the forward and loss below, then evaluates on test (if not NULL)
+// into e, with detail (eval_free it).
 typedef struct CnnRun {
     const char *name, *label;     // the model's name, and the run's on the progress bar
     uint64_t seed;                // init, batch order, augmentation and dropout draw from it
@@ -477,9 +477,8 @@ void digitcnn_train_steps(const Dataset *tr, long max_steps, uint64_t seed, Trai
 // endregion
 
 // region: digit_cnn
-// The main run: DigitCNN on the training images minus a validation split, the weights of the
-// best validation epoch kept; then the test set, the curves, the confusion matrix, what the
-// layers learned (filters, feature maps of test image 0) and the misclassified images.
+// The main run: DigitCNN on the training images minus a validation split, the best epoch's
+// weights kept; then the test set, curves, confusion matrix, filters, maps and mistakes.
 void main_section(Chapter *ch, CnnModel *md, const Dataset *tr, const Dataset *val,
                   const Dataset *test, int epochs, float lr, bool augment)
 {
