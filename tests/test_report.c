@@ -300,6 +300,47 @@ START_TEST(test_cli_parse_creates_out_dir)
 }
 END_TEST
 
+static void subdir_into_8_bytes(void)
+{
+    Cli c = {0};
+    snprintf(c.out_dir, sizeof c.out_dir, "/tmp/some/out");
+    char tiny[8];
+    cli_out_subdir(&c, "bench", tiny, sizeof tiny);
+}
+
+static void subdir_under_a_file(void)
+{
+    Cli c = {0};
+    snprintf(c.out_dir, sizeof c.out_dir, "/dev/null");
+    char path[64];
+    cli_out_subdir(&c, "bench", path, sizeof path);
+}
+
+START_TEST(test_cli_out_subdir_creates_it_under_out)
+{
+    char dir[64], out[128], sub[256];
+    dl_tmpdir(dir, sizeof dir);
+    path_in(out, sizeof out, dir, "out");
+    char *argv[] = {"/tmp/ch/run", "--out", out, NULL};
+    Cli c;
+    cli_parse(&c, 3, argv, "t", NULL, 0);
+    cli_out_subdir(&c, "bench", sub, sizeof sub);
+    char want[200];
+    snprintf(want, sizeof want, "%s/bench", out);
+    ck_assert_str_eq(sub, want);
+    struct stat st;
+    ck_assert(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
+    cli_out_subdir(&c, "bench", sub, sizeof sub);   // already there: fine
+    ck_assert_str_eq(sub, want);
+    dl_rm_rf(dir);
+    static const DlDeathCase deaths[] = {
+        {"a path longer than the buffer", subdir_into_8_bytes, {"/tmp/some/out/bench", "too long"}},
+        {"a folder under a file", subdir_under_a_file, {"/dev/null/bench", "cannot create"}},
+    };
+    dl_check_deaths(deaths, 2);
+}
+END_TEST
+
 START_TEST(test_cli_parse_bad_flag_exits_usage)
 {
     quiet_stderr();
@@ -848,6 +889,7 @@ static Suite *report_suite(void)
     tcase_add_test(cli, test_cli_help_returns_1_and_lists_extras_with_defaults);
     tcase_add_test(cli, test_cli_extras_of_each_type);
     tcase_add_test(cli, test_cli_parse_creates_out_dir);
+    tcase_add_test(cli, test_cli_out_subdir_creates_it_under_out);
     tcase_add_exit_test(cli, test_cli_parse_bad_flag_exits_usage, DL_EXIT_USAGE);
     tcase_add_test(cli, test_cli_parse_help_prints_usage_and_exits_0_without_returning);
     tcase_add_exit_test(cli, test_cli_parse_unwritable_out_dies, DL_EXIT_ERROR);

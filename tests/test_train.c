@@ -865,6 +865,58 @@ START_TEST(test_eval_classifier_scores_by_hand)
 }
 END_TEST
 
+// The misclassified examples as a captioned image grid: in dataset order, at most max, with
+// "true→predicted" captions by class name or number; the count of all mistakes is returned.
+START_TEST(test_eval_plot_mistakes_shows_the_misclassified_in_order)
+{
+    enum { N = 6, H = 2, W = 3 };
+    Dataset d;
+    dataset_alloc(&d, "tiny", N, H * W, 3);
+    d.rows = H;
+    d.cols = W;
+    for (int i = 0; i < N * H * W; i++) d.x[i] = (float)(i / (H * W) * 10 + i % (H * W));
+    static const int Y[N] = {0, 1, 2, 0, 1, 2}, PRED[N] = {0, 2, 2, 1, 1, 0};   // 1, 3, 5 wrong
+    memcpy(d.y, Y, sizeof Y);
+    int pred[N];
+    memcpy(pred, PRED, sizeof pred);
+    ClassifierEval e = {.n = N, .n_classes = 3, .pred = pred};
+    char dir[64], path[160];
+    dl_tmpdir(dir, sizeof dir);
+    int shown = -1;
+    static const char *const NAMES[3] = {"zero", "one", "two"};
+    ck_assert_int_eq(eval_plot_mistakes(&e, &d, NAMES, 2, dir, "wrong", &shown), 3);
+    ck_assert_int_eq(shown, 2);   // the first two of the three, in dataset order
+    snprintf(path, sizeof path, "%s/wrong.dat", dir);
+    uint8_t *dat;
+    size_t len = slurp_file(path, &dat);
+    ck_assert_msg(len > 0, "no %s", path);
+    dat = realloc(dat, len + 1);
+    dat[len] = 0;
+    const char *t = (const char *)dat;
+    ck_assert_msg(strstr(t, "\"one\xe2\x86\x92two\"") && strstr(t, "\"zero\xe2\x86\x92one\"") &&
+                  !strstr(t, "two\xe2\x86\x92zero"), "captions: %s", t);
+    // image 1 (pixels 10..15) is the first block, image 3 (30..35) the second, image 5 absent
+    ck_assert_msg(strstr(t, " 10\n") && strstr(t, " 35\n") && !strstr(t, " 50\n"), "pixels: %s",
+                  t);
+    free(dat);
+    ck_assert_int_eq(eval_plot_mistakes(&e, &d, NULL, 36, dir, "numbers", &shown), 3);
+    ck_assert_int_eq(shown, 3);
+    snprintf(path, sizeof path, "%s/numbers.dat", dir);
+    len = slurp_file(path, &dat);
+    dat = realloc(dat, len + 1);
+    dat[len] = 0;
+    ck_assert_msg(strstr((char *)dat, "\"2\xe2\x86\x92" "0\""), "numbered captions: %s", dat);
+    free(dat);
+    memcpy(pred, Y, sizeof pred);   // no mistakes: nothing to draw, no file
+    ck_assert_int_eq(eval_plot_mistakes(&e, &d, NULL, 36, dir, "none", &shown), 0);
+    ck_assert_int_eq(shown, 0);
+    snprintf(path, sizeof path, "%s/none.dat", dir);
+    ck_assert_msg(access(path, F_OK) != 0, "%s was written for no mistakes", path);
+    dl_rm_rf(dir);
+    dataset_free(&d);
+}
+END_TEST
+
 // A bigram "language model" whose logits are log-probabilities from a table: the evaluated
 // cross-entropy is the mean of -log P(next | current) over the scored positions.
 static const float BIGRAM[3][3] = {{0.5f, 0.25f, 0.25f}, {0.1f, 0.1f, 0.8f}, {0.6f, 0.3f, 0.1f}};
@@ -924,6 +976,7 @@ static Suite *train_suite(void)
     suite_add_tcase(s, ck);
     TCase *ev = tcase_create("eval");
     tcase_add_test(ev, test_eval_classifier_scores_by_hand);
+    tcase_add_test(ev, test_eval_plot_mistakes_shows_the_misclassified_in_order);
     tcase_add_test(ev, test_eval_lm_cross_entropy_and_perplexity);
     suite_add_tcase(s, ev);
     return s;

@@ -318,3 +318,13 @@ void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtr
     // --threads takes effect here, once for every chapter (--kernel did while parsing).
     threads_set(cli->threads);
 }
+
+void cli_out_subdir(const Cli *cli, const char *name, char *path, size_t len)
+{
+    if (!path_join(path, len, cli->out_dir, name))
+        dl_die("the folder name '%s/%s' is too long (pass a shorter --out DIR)", cli->out_dir,
+               name);
+    if (!make_dirs(path))
+        dl_die("cannot create the folder '%s': %s (pass --out DIR with a folder you can write "
+               "to)", path, strerror(errno));
+}

@@ -53,4 +53,9 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
 void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
                int n_extras);
 
+/* <out_dir>/<name> into path (len bytes), created when missing: the folder of a run's second
+ * set of outputs (--bench writes <out>/bench/ so it never replaces the training run's
+ * metrics.tsv). Dies naming the folder when the path is too long or cannot be created. */
+void cli_out_subdir(const Cli *cli, const char *name, char *path, size_t len);
+
 #endif

@@ -125,6 +125,42 @@ bool eval_plot_confusion(const ClassifierEval *e, const char *out_dir, const cha
     return ok;
 }
 
+int eval_plot_mistakes(const ClassifierEval *e, const Dataset *d, const char *const *names,
+                       int max, const char *out_dir, const char *name, int *shown)
+{
+    DL_CHECK(e->pred && e->n == d->n && d->rows * d->cols == d->dim && max >= 1,
+             "eval_plot_mistakes: needs the predictions of an image set (detail=true, %d "
+             "examples of %d x %d = %d values) and max >= 1 (got %d)", d->n, d->rows, d->cols,
+             d->dim, max);
+    int wrong = 0, n = 0;
+    for (int i = 0; i < d->n; i++) wrong += e->pred[i] != d->y[i];
+    const int show = wrong < max ? wrong : max;
+    if (shown) *shown = show;
+    if (show == 0) return 0;
+    float *img = dl_malloc((size_t)show * d->dim * sizeof *img, "misclassified images");
+    char (*cap)[64] = dl_malloc((size_t)show * sizeof *cap, "captions");
+    const char **lab = dl_malloc((size_t)show * sizeof *lab, "captions");
+    for (int i = 0; i < d->n && n < show; i++) {
+        int t = d->y[i], p = e->pred[i];
+        if (p == t) continue;
+        memcpy(img + (size_t)n * d->dim, d->x + (size_t)i * d->dim, (size_t)d->dim * sizeof *img);
+        if (names) snprintf(cap[n], sizeof cap[n], "%s→%s", names[t], names[p]);
+        else snprintf(cap[n], sizeof cap[n], "%d→%d", t, p);
+        lab[n] = cap[n];
+        n++;
+    }
+    char title[160];
+    snprintf(title, sizeof title, "%d of the %d misclassified %s images (true→predicted)", show,
+             wrong, d->name);
+    // about twice as wide as high: 36 images in 4 rows of 9
+    plot_image_grid(out_dir, name, title, img, show, d->rows, d->cols,
+                    (int)ceil(sqrt(2.0 * show)), false, lab);
+    free(img);
+    free(cap);
+    free(lab);
+    return wrong;
+}
+
 BinaryScores eval_binary(const int *pred, const int *y, int n)
 {
     DL_CHECK(n >= 1, "eval_binary: no examples");

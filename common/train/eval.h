@@ -55,6 +55,14 @@ double eval_report_classes(const ClassifierEval *e, const char *const *names, Me
 bool eval_plot_confusion(const ClassifierEval *e, const char *out_dir, const char *name,
                          const char *title);
 
+/* The misclassified examples of d (an image set: d->rows × d->cols = d->dim; e from
+ * eval_classifier on d with detail=true), the first max of them in the order of d, as a grid
+ * <out_dir>/<name>.png captioned "true→predicted" with the class names (names[k], or the class
+ * numbers when names is NULL). Returns how many examples were misclassified in all; *shown (if
+ * not NULL) receives how many the grid shows. No file is written when there is no mistake. */
+int eval_plot_mistakes(const ClassifierEval *e, const Dataset *d, const char *const *names,
+                       int max, const char *out_dir, const char *name, int *shown);
+
 typedef struct BinaryScores {
     int tp, fp, fn, tn;
     double acc_pct, precision, recall, f1;
