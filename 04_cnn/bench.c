@@ -63,7 +63,7 @@ static void run_fwd(void *p)
 static void run_bwd(void *p)
 {
     ConvRun *r = p;
-    memset(r->dx, 0, (size_t)r->s->N * r->s->C_in * r->s->H * r->s->W * sizeof(float));
+    memset(r->dx, 0, (size_t)r->s->B * r->s->C_in * r->s->H * r->s->W * sizeof(float));
     memset(r->dw, 0, (size_t)r->s->C_out * r->s->C_in * r->s->KH * r->s->KW * sizeof(float));
     memset(r->db, 0, (size_t)r->s->C_out * sizeof(float));
     r->impl->backward_data(r->s, r->dy, r->w, r->dx, r->work);
@@ -96,8 +96,8 @@ void conv_timing_section(int batch, double budget, uint64_t seed, Metrics *m)
         const char *err = conv_shape_init(&s, batch, LAYERS[l].c_in, LAYERS[l].hw, LAYERS[l].hw,
                                           LAYERS[l].c_out, 3, 3, 1, 1);
         DL_CHECK(!err, "conv timing: %s", err);
-        size_t nx = (size_t)s.N * s.C_in * s.H * s.W, nw = (size_t)s.C_out * s.C_in * 9,
-               ny = (size_t)s.N * s.C_out * s.H_out * s.W_out;
+        size_t nx = (size_t)s.B * s.C_in * s.H * s.W, nw = (size_t)s.C_out * s.C_in * 9,
+               ny = (size_t)s.B * s.C_out * s.H_out * s.W_out;
         float *x = malloc(nx * sizeof(float)), *w = malloc(nw * sizeof(float));
         float *b = malloc((size_t)s.C_out * sizeof(float)), *dy = malloc(ny * sizeof(float));
         float *ref = malloc((ny + nx + nw) * sizeof(float));   // v0's y, dx, dw

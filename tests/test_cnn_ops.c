@@ -242,7 +242,7 @@ START_TEST(test_gradcheck_batchnorm2d_train_and_eval)
         bn.running_mean[j] = rng_uniform_range(&r, -0.3f, 0.3f);
         bn.running_var[j] = rng_uniform_range(&r, 0.5f, 2.0f);
     }
-    // Batch 1 and 3 (statistics over H·W, or N·H·W), odd spatial sizes.
+    // Batch 1 and 3 (statistics over H·W, or B·H·W), odd spatial sizes.
     static const int shapes[][4] = {{3, 3, 3, 2}, {1, 3, 3, 5}};
     for (int i = 0; i < 2; i++) {
         Tensor *in[3] = {rand_param(&params, &r, 4, shapes[i], -1.5f, 1.5f), bn.gamma, bn.beta};

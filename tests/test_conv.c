@@ -16,7 +16,7 @@
 #include "kernels/conv.h"
 
 typedef struct Case {
-    int N, C_in, H, W, C_out, KH, KW, stride, pad;
+    int B, C_in, H, W, C_out, KH, KW, stride, pad;
 } Case;
 
 static const Case CASES[] = {
@@ -55,12 +55,12 @@ static float *rand_floats(Rng *r, size_t n)
 static Data data_make(const Case *c, unsigned seed)
 {
     Data d;
-    const char *err = conv_shape_init(&d.s, c->N, c->C_in, c->H, c->W, c->C_out, c->KH, c->KW,
+    const char *err = conv_shape_init(&d.s, c->B, c->C_in, c->H, c->W, c->C_out, c->KH, c->KW,
                                       c->stride, c->pad);
     ck_assert_msg(err == NULL, "conv_shape_init: %s", err ? err : "");
-    d.xn = (size_t)c->N * c->C_in * c->H * c->W;
+    d.xn = (size_t)c->B * c->C_in * c->H * c->W;
     d.wn = (size_t)c->C_out * c->C_in * c->KH * c->KW;
-    d.yn = (size_t)c->N * c->C_out * d.s.H_out * d.s.W_out;
+    d.yn = (size_t)c->B * c->C_out * d.s.H_out * d.s.W_out;
     Rng r;
     rng_seed(&r, seed);
     d.x = rand_floats(&r, d.xn);
@@ -125,7 +125,7 @@ static double atol_for(double n_terms)
 
 static void check_case(const Case *c, bool bias)
 {
-    Data d = data_make(c, 7000u + (unsigned)(c->N * 131 + c->C_in * 17 + c->H * 7 + c->W));
+    Data d = data_make(c, 7000u + (unsigned)(c->B * 131 + c->C_in * 17 + c->H * 7 + c->W));
     Out want = run_rung(conv_impl(&CONV_LADDER.rungs[0]), &d, bias);
     const ConvShape *s = &d.s;
     // The reference itself writes every y (a NaN left in want.y would be matched by a NaN in
@@ -134,12 +134,12 @@ static void check_case(const Case *c, bool bias)
         ck_assert_msg(isfinite(want.y[i]), "v0_direct left y[%zu] unwritten (%g)", i, want.y[i]);
     double n_fwd = (double)s->C_in * s->KH * s->KW + 1;          // + bias
     double n_bd = (double)s->C_out * s->KH * s->KW + 1;          // + the starting dx
-    double n_bw = (double)s->N * s->H_out * s->W_out + 1;        // + the starting dw
+    double n_bw = (double)s->B * s->H_out * s->W_out + 1;        // + the starting dw
     for (int k = 1; k < CONV_LADDER.n_rungs; k++) {
         Out got = run_rung(conv_impl(&CONV_LADDER.rungs[k]), &d, bias);
         char what[200];
-        int len = snprintf(what, sizeof what, "%s vs v0_direct, N=%d C_in=%d %dx%d C_out=%d "
-                           "kernel %dx%d stride %d pad %d bias %d: ", CONV_LADDER.rungs[k].name, c->N,
+        int len = snprintf(what, sizeof what, "%s vs v0_direct, B=%d C_in=%d %dx%d C_out=%d "
+                           "kernel %dx%d stride %d pad %d bias %d: ", CONV_LADDER.rungs[k].name, c->B,
                            c->C_in, c->H, c->W, c->C_out, c->KH, c->KW, c->stride, c->pad, bias);
         snprintf(what + len, sizeof what - (size_t)len, "forward y");
         dl_ck_close(what, got.y, want.y, d.yn, atol_for(n_fwd), DL_RTOL);

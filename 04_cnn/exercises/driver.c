@@ -67,7 +67,7 @@ static void run(void)
 // the first maximum wins, and starting the max at 0 gives a wrong answer).
 static void run(void)
 {
-    static const int cases[][5] = {   // N_C, H, W, k, stride
+    static const int cases[][5] = {   // B_C, H, W, k, stride
         {3, 6, 6, 2, 2}, {2, 7, 7, 3, 2}, {2, 5, 8, 2, 2}, {2, 6, 7, 3, 2},
     };
     Rng rng;
@@ -110,23 +110,23 @@ static void run(void)
 // and a 1x1; non-square images, several images per batch (the sum runs over n too).
 static void run(void)
 {
-    static const int cases[][8] = {   // N, C_in, H, W, C_out, K, stride, pad
+    static const int cases[][8] = {   // B, C_in, H, W, C_out, K, stride, pad
         {2, 3, 7, 6, 4, 3, 1, 1}, {3, 2, 9, 8, 3, 3, 2, 0}, {1, 2, 5, 5, 2, 5, 1, 2},
         {2, 3, 4, 5, 2, 1, 1, 0},
     };
     Rng rng;
     rng_seed(&rng, 43);
     for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
-        int N = cases[c][0], C_in = cases[c][1], H = cases[c][2], W = cases[c][3];
+        int B = cases[c][0], C_in = cases[c][1], H = cases[c][2], W = cases[c][3];
         int C_out = cases[c][4], K = cases[c][5], st = cases[c][6], pad = cases[c][7];
         int H_out = (H + 2 * pad - K) / st + 1, W_out = (W + 2 * pad - K) / st + 1;
-        size_t nx = (size_t)N * C_in * H * W, ny = (size_t)N * C_out * H_out * W_out;
+        size_t nx = (size_t)B * C_in * H * W, ny = (size_t)B * C_out * H_out * W_out;
         size_t nw = (size_t)C_out * C_in * K * K;
         float *x = alloc_floats(nx, 0.0f), *dy = alloc_floats(ny, 0.0f);
         float *dw = alloc_floats(nw, 0.25f), *db = alloc_floats((size_t)C_out, 0.25f);
         fill_uniform(x, nx, &rng, -1, 1);
         fill_uniform(dy, ny, &rng, -1, 1);
-        ex_conv_backward_weight(x, dy, dw, db, N, C_in, H, W, C_out, K, st, pad);
+        ex_conv_backward_weight(x, dy, dw, db, B, C_in, H, W, C_out, K, st, pad);
         char name[32];
         snprintf(name, sizeof name, "case%d_dw", c);
         ex_put_array(name, dw, (int)nw);
@@ -142,11 +142,11 @@ static void run(void)
 // vectorize it. noinline, and called through a volatile pointer like yours, so both are
 // timed doing the same work.
 __attribute__((noinline)) static void conv_naive(const float *x, const float *w, const float *b,
-                                                 float *y, int N, int C_in, int H, int W, int C_out,
+                                                 float *y, int B, int C_in, int H, int W, int C_out,
                                                  int K, int pad)
 {
     int H_out = H + 2 * pad - K + 1, W_out = W + 2 * pad - K + 1;
-    for (int n = 0; n < N; n++)
+    for (int n = 0; n < B; n++)
         for (int k = 0; k < C_out; k++)
             for (int p = 0; p < H_out; p++)
                 for (int q = 0; q < W_out; q++) {
@@ -169,11 +169,11 @@ __attribute__((noinline)) static void conv_naive(const float *x, const float *w,
 typedef void (*ConvFn)(const float *, const float *, const float *, float *, int, int, int, int,
                        int, int, int);
 
-typedef struct Case { int N, C_in, H, W, C_out, K, pad; } Case;
+typedef struct Case { int B, C_in, H, W, C_out, K, pad; } Case;
 
 static size_t out_floats(Case s)
 {
-    return (size_t)s.N * s.C_out * (s.H + 2 * s.pad - s.K + 1) * (s.W + 2 * s.pad - s.K + 1);
+    return (size_t)s.B * s.C_out * (s.H + 2 * s.pad - s.K + 1) * (s.W + 2 * s.pad - s.K + 1);
 }
 
 // Seconds for one call of *fn on shape s.
@@ -181,7 +181,7 @@ static double time_conv(ConvFn volatile *fn, Case s, const float *x, const float
                         const float *b, float *y)
 {
     double t0 = now_seconds();
-    (*fn)(x, w, b, y, s.N, s.C_in, s.H, s.W, s.C_out, s.K, s.pad);
+    (*fn)(x, w, b, y, s.B, s.C_in, s.H, s.W, s.C_out, s.K, s.pad);
     return now_seconds() - t0;
 }
 
@@ -203,7 +203,7 @@ static void run(void)
     char name[32];
     for (int c = 0; c <= (int)(sizeof cases / sizeof cases[0]); c++) {
         Case s = c < (int)(sizeof cases / sizeof cases[0]) ? cases[c] : big;
-        size_t nx = (size_t)s.N * s.C_in * s.H * s.W, nw = (size_t)s.C_out * s.C_in * s.K * s.K;
+        size_t nx = (size_t)s.B * s.C_in * s.H * s.W, nw = (size_t)s.C_out * s.C_in * s.K * s.K;
         size_t ny = out_floats(s);
         float *x = alloc_floats(nx, 0.0f), *w = alloc_floats(nw, 0.0f), *b = alloc_floats((size_t)s.C_out, 0.0f);
         float *y = alloc_floats(ny, NAN);

@@ -3,7 +3,7 @@
  */
 #include "exercises.h"
 
-void ex_conv_backward_weight(const float *x, const float *dy, float *dw, float *db, int N,
+void ex_conv_backward_weight(const float *x, const float *dy, float *dw, float *db, int B,
                              int C_in, int H, int W, int C_out, int K, int stride, int pad)
 {
     // TODO: H_out = (H + 2·pad − K)/stride + 1, W_out likewise.
@@ -11,5 +11,5 @@ void ex_conv_backward_weight(const float *x, const float *dy, float *dw, float *
     // h = p·stride + r − pad, w = q·stride + s − pad, skipping positions in the padding
     // (x = 0 there); add the sum into dw[k][c][r][s]. For every k: db[k] += Σ_n,p,q dy[n][k][p][q].
     // Add (+=): dw and db already hold values.
-    EX_TODO(x, dy, dw, db, N, C_in, H, W, C_out, K, stride, pad);
+    EX_TODO(x, dy, dw, db, B, C_in, H, W, C_out, K, stride, pad);
 }

@@ -4,7 +4,7 @@
  */
 #include "exercises.h"
 
-void ex_conv_forward_fast(const float *x, const float *w, const float *b, float *y, int N,
+void ex_conv_forward_fast(const float *x, const float *w, const float *b, float *y, int B,
                           int C_in, int H, int W, int C_out, int K, int pad)
 {
     // TODO: y[n][k][p][q] = b[k] + Σ_c,r,s w[k][c][r][s] · x[n][c][p + r − pad][q + s − pad]
@@ -16,5 +16,5 @@ void ex_conv_forward_fast(const float *x, const float *w, const float *b, float 
     //    in i-k-j order: the innermost loop runs along a row of col and of y (unit stride,
     //    many independent sums, vectorized by the compiler).
     // Free the buffer before returning. No library calls (gemm, conv_*): your own loops.
-    EX_TODO(x, w, b, y, N, C_in, H, W, C_out, K, pad);
+    EX_TODO(x, w, b, y, B, C_in, H, W, C_out, K, pad);
 }

@@ -86,7 +86,7 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
 
     fprintf(out, "Conv ladder: DigitCNN conv layers, batch %d, NCHW, seed %d, median of %d runs "
                  "(v0: %d) after a warm-up\n", batch, BENCH_SEED, BENCH_REPS, BENCH_V0_REPS);
-    fprintf(out, "FLOP per pass = 2·N·C_out·H_out·W_out·C_in·KH·KW (each backward pass the "
+    fprintf(out, "FLOP per pass = 2·B·C_out·H_out·W_out·C_in·KH·KW (each backward pass the "
                  "same as forward)\n");
     fprintf(out, "threads: v0_direct 1; v1_im2col %d (its GEMM is gemm()'s rung %s); v2 %d. "
                  "%%peak vs the %s FMA peak on that many threads: %.1f GFLOP/s on 1, %.1f on %d\n",
@@ -100,10 +100,10 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
                                           layers[li].C_out, 3, 3, 1, 1);
         if (err) dl_die("conv_bench: %s", err);
         ConvBenchLayer *L = &r.layer[li];
-        *L = (ConvBenchLayer){.name = layers[li].name, .N = s.N, .C_in = s.C_in, .H = s.H,
-                              .W = s.W, .C_out = s.C_out, .K = 3, .gflop = conv_flops(&s) / 1e9};
-        size_t xn = (size_t)s.N * s.C_in * s.H * s.W, wn = (size_t)s.C_out * s.C_in * 9,
-               yn = (size_t)s.N * s.C_out * s.H_out * s.W_out;
+        *L = (ConvBenchLayer){.name = layers[li].name, .B = s.B, .C_in = s.C_in, .H = s.H,
+                              .W = s.W, .C_out = s.C_out, .KH = 3, .KW = 3, .gflop = conv_flops(&s) / 1e9};
+        size_t xn = (size_t)s.B * s.C_in * s.H * s.W, wn = (size_t)s.C_out * s.C_in * 9,
+               yn = (size_t)s.B * s.C_out * s.H_out * s.W_out;
         float *x = alloc_floats(xn), *w = alloc_floats(wn), *b = alloc_floats(s.C_out);
         float *dy = alloc_floats(yn);
         for (size_t i = 0; i < xn; i++) x[i] = rng_uniform_range(&rng, -1.0f, 1.0f);
@@ -119,9 +119,9 @@ void conv_bench(int threads, bool quick, FILE *out, ConvBenchResult *res)
         float *db = alloc_floats(s.C_out);
 
         L->im2col_mib_image = conv_im2col_floats(&s) * 4.0 / (1 << 20);
-        L->im2col_mib_batch = L->im2col_mib_image * s.N;
+        L->im2col_mib_batch = L->im2col_mib_image * s.B;
         fprintf(out, "\n%s: x (%d, %d, %d, %d) -> y (%d, %d, %d, %d), 3x3, stride 1, pad 1; "
-                     "%.3g GFLOP per pass\n", L->name, s.N, s.C_in, s.H, s.W, s.N, s.C_out,
+                     "%.3g GFLOP per pass\n", L->name, s.B, s.C_in, s.H, s.W, s.B, s.C_out,
                 s.H_out, s.W_out, L->gflop);
         fprintf(out, "  memory: im2col buffer %.3f MiB per image, %.2f MiB for the whole batch; "
                      "workspace", L->im2col_mib_image, L->im2col_mib_batch);

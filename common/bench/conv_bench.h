@@ -1,8 +1,8 @@
 /* common/bench/conv_bench.h — the convolution ladder benchmark behind chapter 4's `--bench`.
  *
  * For the two conv layers of the chapter's DigitCNN at batch 64 (batch 16 with quick):
- *   conv1: x (N, 1, 28, 28)  → 32 channels, 3x3, stride 1, pad 1
- *   conv2: x (N, 32, 14, 14) → 64 channels, 3x3, stride 1, pad 1
+ *   conv1: x (B, 1, 28, 28)  → 32 channels, 3x3, stride 1, pad 1
+ *   conv2: x (B, 32, 14, 14) → 64 channels, 3x3, stride 1, pad 1
  * it times every rung of CONV_LADDER on each pass (forward, backward_data, backward_weight
  * with bias) and prints one row per (layer, pass, rung):
  *   version  threads  reps  ms  GFLOP/s  %peak  speedup  max|err|
@@ -29,7 +29,7 @@
 /* Figures for one layer. Rung j is CONV_LADDER.rungs[j]; pass p as above. */
 typedef struct ConvBenchLayer {
     const char *name;                                          // "conv1", "conv2"
-    int N, C_in, H, W, C_out, K;                               // shape (K x K kernel)
+    int B, C_in, H, W, C_out, KH, KW;                          // shape
     double gflop;                                              // conv_flops per pass / 1e9
     double ms[CONV_BENCH_MAX_RUNGS][CONV_BENCH_PASSES];        // median time, milliseconds
     double gflops[CONV_BENCH_MAX_RUNGS][CONV_BENCH_PASSES];    // conv_flops / time / 1e9
@@ -40,7 +40,7 @@ typedef struct ConvBenchLayer {
 
 typedef struct ConvBenchResult {
     int threads;                 // thread count of v1's GEMM and of v2
-    int batch;                   // N used (64, or 16 with quick)
+    int batch;                   // B used (64, or 16 with quick)
     const char *isa;             // peak_isa()
     double peak1_gflops;         // measured peak, 1 thread
     double peak_gflops;          // measured peak, `threads` threads

@@ -28,13 +28,13 @@ int conv_out_size(int in, int k, int stride, int pad)
     return (in + 2 * pad - k) / stride + 1;
 }
 
-const char *conv_shape_init(ConvShape *s, int N, int C_in, int H, int W, int C_out, int KH,
+const char *conv_shape_init(ConvShape *s, int B, int C_in, int H, int W, int C_out, int KH,
                             int KW, int stride, int pad)
 {
     static _Thread_local char msg[256];
-    if (N < 1 || C_in < 1 || H < 1 || W < 1 || C_out < 1 || KH < 1 || KW < 1) {
-        snprintf(msg, sizeof msg, "conv2d: sizes must be >= 1 (got N=%d C_in=%d H=%d W=%d "
-                 "C_out=%d kernel %dx%d)", N, C_in, H, W, C_out, KH, KW);
+    if (B < 1 || C_in < 1 || H < 1 || W < 1 || C_out < 1 || KH < 1 || KW < 1) {
+        snprintf(msg, sizeof msg, "conv2d: sizes must be >= 1 (got B=%d C_in=%d H=%d W=%d "
+                 "C_out=%d kernel %dx%d)", B, C_in, H, W, C_out, KH, KW);
         return msg;
     }
     if (stride < 1) {
@@ -52,7 +52,7 @@ const char *conv_shape_init(ConvShape *s, int N, int C_in, int H, int W, int C_o
                  KH, KW, H + 2 * pad, W + 2 * pad, H, pad);
         return msg;
     }
-    *s = (ConvShape){.N = N, .C_in = C_in, .H = H, .W = W, .C_out = C_out, .KH = KH, .KW = KW,
+    *s = (ConvShape){.B = B, .C_in = C_in, .H = H, .W = W, .C_out = C_out, .KH = KH, .KW = KW,
                      .stride = stride, .pad = pad,
                      .H_out = conv_out_size(H, KH, stride, pad),
                      .W_out = conv_out_size(W, KW, stride, pad)};
@@ -61,7 +61,7 @@ const char *conv_shape_init(ConvShape *s, int N, int C_in, int H, int W, int C_o
 
 double conv_flops(const ConvShape *s)
 {
-    return 2.0 * s->N * s->C_out * s->H_out * s->W_out * (double)s->C_in * s->KH * s->KW;
+    return 2.0 * s->B * s->C_out * s->H_out * s->W_out * (double)s->C_in * s->KH * s->KW;
 }
 
 size_t conv_im2col_floats(const ConvShape *s)
@@ -85,7 +85,7 @@ static void conv_v0_forward(const ConvShape *s, const float *x, const float *w, 
     (void)work;
     const int H = s->H, W = s->W, C = s->C_in, KH = s->KH, KW = s->KW, P = s->H_out,
               Q = s->W_out;
-    for (int n = 0; n < s->N; n++)
+    for (int n = 0; n < s->B; n++)
         for (int k = 0; k < s->C_out; k++)
             for (int p = 0; p < P; p++)
                 for (int q = 0; q < Q; q++) {
@@ -111,7 +111,7 @@ static void conv_v0_backward_data(const ConvShape *s, const float *dy, const flo
     (void)work;
     const int H = s->H, W = s->W, C = s->C_in, KH = s->KH, KW = s->KW, P = s->H_out,
               Q = s->W_out;
-    for (int n = 0; n < s->N; n++)
+    for (int n = 0; n < s->B; n++)
         for (int k = 0; k < s->C_out; k++)
             for (int p = 0; p < P; p++)
                 for (int q = 0; q < Q; q++) {
@@ -136,7 +136,7 @@ static void conv_v0_backward_weight(const ConvShape *s, const float *x, const fl
     (void)work;
     const int H = s->H, W = s->W, C = s->C_in, KH = s->KH, KW = s->KW, P = s->H_out,
               Q = s->W_out;
-    for (int n = 0; n < s->N; n++)
+    for (int n = 0; n < s->B; n++)
         for (int k = 0; k < s->C_out; k++)
             for (int p = 0; p < P; p++)
                 for (int q = 0; q < Q; q++) {
@@ -304,7 +304,7 @@ static void conv_v1_forward(const ConvShape *s, const float *x, const float *w, 
                             float *y, float *work)
 {
     const int kd = s->C_in * s->KH * s->KW, pq = s->H_out * s->W_out;
-    for (int n = 0; n < s->N; n++) {
+    for (int n = 0; n < s->B; n++) {
         float *yn = y + (size_t)n * s->C_out * pq;
         conv_im2col(s, x + (size_t)n * s->C_in * s->H * s->W, work);
         gemm(s->C_out, pq, kd, w, kd, work, pq, yn, pq, false);
@@ -320,7 +320,7 @@ static void conv_v1_backward_data(const ConvShape *s, const float *dy, const flo
     const int kd = s->C_in * s->KH * s->KW, pq = s->H_out * s->W_out;
     float *dcol = work, *wt = work + conv_im2col_floats(s);   // wt (kd, C_out)
     transpose(s->C_out, kd, w, kd, wt, s->C_out);
-    for (int n = 0; n < s->N; n++) {
+    for (int n = 0; n < s->B; n++) {
         gemm(kd, pq, s->C_out, wt, s->C_out, dy + (size_t)n * s->C_out * pq, pq, dcol, pq,
              false);
         conv_col2im(s, dcol, dx + (size_t)n * s->C_in * s->H * s->W);
@@ -332,7 +332,7 @@ static void conv_v1_backward_weight(const ConvShape *s, const float *x, const fl
 {
     const int kd = s->C_in * s->KH * s->KW, pq = s->H_out * s->W_out;
     float *col = work, *colt = work + conv_im2col_floats(s);   // colt (pq, kd)
-    for (int n = 0; n < s->N; n++) {
+    for (int n = 0; n < s->B; n++) {
         const float *dyn = dy + (size_t)n * s->C_out * pq;
         conv_im2col(s, x + (size_t)n * s->C_in * s->H * s->W, col);
         transpose(kd, pq, col, pq, colt, kd);
@@ -385,18 +385,18 @@ static bool conv_have_avx512(void)
 }
 
 typedef struct IgShape {
-    int N, C, H, W;          // input (N, C, H, W)
+    int B, C, H, W;          // input (B, C, H, W)
     int M, KH, KW;           // output channels, kernel
     int padh, padw;          // padding per side, may differ (backward_data with KH != KW)
-    int P, Q;                // output (N, M, P, Q)
+    int P, Q;                // output (B, M, P, Q)
     int Hp, Wp;              // padded input plane
     int n_pan;               // panels of IG_NR wide positions covering P·Wp
     size_t kd, xp_floats;    // C·KH·KW; padded image + slack read by the last panel
 } IgShape;
 
-static IgShape ig_shape(int N, int C, int H, int W, int M, int KH, int KW, int padh, int padw)
+static IgShape ig_shape(int B, int C, int H, int W, int M, int KH, int KW, int padh, int padw)
 {
-    IgShape g = {N, C, H, W, M, KH, KW, padh, padw, 0, 0, 0, 0, 0, 0, 0};
+    IgShape g = {B, C, H, W, M, KH, KW, padh, padw, 0, 0, 0, 0, 0, 0, 0};
     g.Hp = H + 2 * padh;
     g.Wp = W + 2 * padw;
     g.P = g.Hp - KH + 1;
@@ -462,7 +462,7 @@ static void ig_kernel(int kd, const float *a, const float *b, const int *off, fl
 }
 #endif
 
-// Images [N·t/T, N·(t+1)/T) of thread t: pad each into xp, then every (panel, 8-row tile).
+// Images [B·t/T, B·(t+1)/T) of thread t: pad each into xp, then every (panel, 8-row tile).
 static void ig_task(void *ctx, int t)
 {
 #if CONV_X86
@@ -471,7 +471,7 @@ static void ig_task(void *ctx, int t)
     float *xp = j->work + (size_t)t * ig_per_thread(g), *tile = xp + g->xp_floats;
     const size_t plane = (size_t)g->Hp * g->Wp, in_n = (size_t)g->C * g->H * g->W;
     const size_t out_n = (size_t)g->M * g->P * g->Q;
-    int n0 = (int)((long long)g->N * t / j->T), n1 = (int)((long long)g->N * (t + 1) / j->T);
+    int n0 = (int)((long long)g->B * t / j->T), n1 = (int)((long long)g->B * (t + 1) / j->T);
     // The valid positions of a panel form runs (at most one per output row it touches):
     // run i copies tile columns [jj[i], jj[i] + len[i]) to output positions from dst[i].
     int run_jj[IG_NR], run_len[IG_NR], run_dst[IG_NR];
@@ -537,13 +537,13 @@ static void ig_run(const IgShape *g, const float *in, const float *bias, float *
 
 static IgShape ig_forward_shape(const ConvShape *s)
 {
-    return ig_shape(s->N, s->C_in, s->H, s->W, s->C_out, s->KH, s->KW, s->pad, s->pad);
+    return ig_shape(s->B, s->C_in, s->H, s->W, s->C_out, s->KH, s->KW, s->pad, s->pad);
 }
 
-// backward_data as a forward convolution: input dy (N, C_out, H_out, W_out), output dx.
+// backward_data as a forward convolution: input dy (B, C_out, H_out, W_out), output dx.
 static IgShape ig_backward_shape(const ConvShape *s)
 {
-    return ig_shape(s->N, s->C_out, s->H_out, s->W_out, s->C_in, s->KH, s->KW,
+    return ig_shape(s->B, s->C_out, s->H_out, s->W_out, s->C_in, s->KH, s->KW,
                     s->KH - 1 - s->pad, s->KW - 1 - s->pad);
 }
 
@@ -635,7 +635,7 @@ typedef struct IgwLayout {
     size_t L;                 // wide positions per image, H_out·Wp
     size_t np;                // C_out rounded up to IGW_NR
     size_t kt, mt;            // tiles along k and along C_out
-    size_t n_chunks;          // ⌈N / IGW_CHUNK⌉
+    size_t n_chunks;          // ⌈B / IGW_CHUNK⌉
     size_t part;              // floats of one chunk's partial: kt·12·np (dwᵀ tiles) + np (db)
     size_t per_thread;        // IGW_CHUNK padded images and transposed dy
 } IgwLayout;
@@ -648,7 +648,7 @@ static IgwLayout igw_layout(const ConvShape *s)
     l.np = (size_t)(s->C_out + IGW_NR - 1) / IGW_NR * IGW_NR;
     l.kt = (l.g.kd + IGW_MR - 1) / IGW_MR;
     l.mt = l.np / IGW_NR;
-    l.n_chunks = ((size_t)s->N + IGW_CHUNK - 1) / IGW_CHUNK;
+    l.n_chunks = ((size_t)s->B + IGW_CHUNK - 1) / IGW_CHUNK;
     l.part = l.kt * IGW_MR * l.np + l.np;
     l.per_thread = IGW_CHUNK * (l.g.xp_floats + l.L * l.np);
     return l;
@@ -725,7 +725,7 @@ static void igw_task(void *ctx, int t)
     size_t c0 = l->n_chunks * (size_t)t / (size_t)j->T;
     size_t c1 = l->n_chunks * (size_t)(t + 1) / (size_t)j->T;
     for (size_t ch = c0; ch < c1; ch++) {
-        int n0 = (int)ch * IGW_CHUNK, nb = s->N - n0 < IGW_CHUNK ? s->N - n0 : IGW_CHUNK;
+        int n0 = (int)ch * IGW_CHUNK, nb = s->B - n0 < IGW_CHUNK ? s->B - n0 : IGW_CHUNK;
         float *part = j->parts + ch * l->part, *db = part + l->kt * IGW_MR * l->np;
         memset(part, 0, l->part * sizeof *part);
         for (int i = 0; i < nb; i++) {
@@ -830,7 +830,7 @@ static GemmFn conv_v2_gemm(void)
 static int v2_chunk(const ConvShape *s)
 {
     int pq = s->H_out * s->W_out, ch = (V2_CHUNK_COLS + pq - 1) / pq;
-    return ch < s->N ? ch : s->N;
+    return ch < s->B ? ch : s->B;
 }
 
 // Workspace layout (floats): [shared: wᵀ (kd·C_out) | partials: n_chunks·(kd·C_out + C_out)]
@@ -845,7 +845,7 @@ static V2Layout v2_layout(const ConvShape *s)
 {
     V2Layout l;
     l.ch = v2_chunk(s);
-    l.n_chunks = (s->N + l.ch - 1) / l.ch;
+    l.n_chunks = (s->B + l.ch - 1) / l.ch;
     l.T = threads_get();
     l.kd = (size_t)s->C_in * s->KH * s->KW;
     l.pq = (size_t)s->H_out * s->W_out;
@@ -896,7 +896,7 @@ static void v2_forward_task(void *ctx, int t)
     float *col, *buf;
     v2_range(j, t, &c0, &c1, &col, &buf);
     for (int c = c0; c < c1; c++) {
-        int n0 = c * j->l.ch, nb = s->N - n0 < j->l.ch ? s->N - n0 : j->l.ch;
+        int n0 = c * j->l.ch, nb = s->B - n0 < j->l.ch ? s->B - n0 : j->l.ch;
         int cols = (int)(nb * pq);
         for (int i = 0; i < nb; i++) im2col_ld(s, j->x + (n0 + i) * xn, col + i * pq, cols);
         if (nb == 1) {   // one image per chunk (large images): the GEMM writes y_n itself
@@ -939,7 +939,7 @@ static void v2_backward_data_task(void *ctx, int t)
     float *col, *buf;
     v2_range(j, t, &c0, &c1, &col, &buf);
     for (int c = c0; c < c1; c++) {
-        int n0 = c * j->l.ch, nb = s->N - n0 < j->l.ch ? s->N - n0 : j->l.ch;
+        int n0 = c * j->l.ch, nb = s->B - n0 < j->l.ch ? s->B - n0 : j->l.ch;
         int cols = (int)(nb * pq);
         for (int i = 0; i < nb; i++)   // buf (C_out, cols): the chunk's dy side by side
             for (int k = 0; k < s->C_out; k++)
@@ -974,7 +974,7 @@ static void v2_backward_weight_task(void *ctx, int t)
     float *col, *buf;
     v2_range(j, t, &c0, &c1, &col, &buf);
     for (int c = c0; c < c1; c++) {
-        int n0 = c * j->l.ch, nb = s->N - n0 < j->l.ch ? s->N - n0 : j->l.ch;
+        int n0 = c * j->l.ch, nb = s->B - n0 < j->l.ch ? s->B - n0 : j->l.ch;
         int cols = (int)(nb * pq);
         float *pw = j->part + c * part_floats, *db = pw + j->l.kd * s->C_out;
         for (int i = 0; i < nb; i++) im2col_ld(s, j->x + (n0 + i) * xn, col + i * pq, cols);

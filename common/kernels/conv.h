@@ -1,7 +1,7 @@
 /* common/kernels/conv.h — 2-D convolution on raw float arrays, the course's conv ladder.
  *
- * Layout NCHW, as PyTorch: input x (N, C_in, H, W), weight w (C_out, C_in, KH, KW),
- * bias b (C_out), output y (N, C_out, H_out, W_out), all contiguous row-major. Zero padding
+ * Layout NCHW, as PyTorch: input x (B, C_in, H, W), weight w (C_out, C_in, KH, KW),
+ * bias b (C_out), output y (B, C_out, H_out, W_out), all contiguous row-major. Zero padding
  * `pad` on every side, the same `stride` in both directions (lecture 4):
  *   H_out = ⌊(H + 2·pad − KH) / stride⌋ + 1,   W_out likewise.
  *   y[n][k][p][q] = b[k] + Σ_c Σ_r Σ_s w[k][c][r][s] · x[n][c][p·stride + r − pad][q·stride + s − pad]
@@ -11,7 +11,7 @@
  *                      p·stride + r − pad = h and q·stride + s − pad = w
  *   dw[k][c][r][s] += Σ_n Σ_p Σ_q dy[n][k][p][q] · x[n][c][p·stride + r − pad][q·stride + s − pad]
  *   db[k]          += Σ_n Σ_p Σ_q dy[n][k][p][q]
- * Cost: forward 2·N·C_out·H_out·W_out·C_in·KH·KW FLOP (conv_flops); each backward the same.
+ * Cost: forward 2·B·C_out·H_out·W_out·C_in·KH·KW FLOP (conv_flops); each backward the same.
  *
  * Every rung has the same three entry points and lives in conv.c, oldest first:
  *   v0_direct   the seven nested loops of the definition, the reference
@@ -35,10 +35,10 @@
 #include "kernels/ladder.h"
 
 typedef struct ConvShape {
-    int N, C_in, H, W;                 // input x (N, C_in, H, W)
+    int B, C_in, H, W;                 // input x (B, C_in, H, W)
     int C_out, KH, KW;                 // weight w (C_out, C_in, KH, KW)
     int stride, pad;                   // the same in both spatial directions
-    int H_out, W_out;                  // output y (N, C_out, H_out, W_out)
+    int H_out, W_out;                  // output y (B, C_out, H_out, W_out)
 } ConvShape;
 
 /* ⌊(in + 2·pad − k) / stride⌋ + 1, or 0 when the kernel does not fit (k > in + 2·pad),
@@ -49,14 +49,14 @@ int conv_out_size(int in, int k, int stride, int pad);
  * (static storage) that names the problem and the fix: a size < 1, stride < 1, pad < 0,
  * or a kernel larger than the padded input ("kernel 5x5 is larger than the padded input
  * 3x3 (H + 2·pad = …); use a smaller kernel or more padding"). */
-const char *conv_shape_init(ConvShape *s, int N, int C_in, int H, int W, int C_out, int KH,
+const char *conv_shape_init(ConvShape *s, int B, int C_in, int H, int W, int C_out, int KH,
                             int KW, int stride, int pad);
 
-/* Forward FLOP: 2·N·C_out·H_out·W_out·C_in·KH·KW (a multiply and an add per weight use). */
+/* Forward FLOP: 2·B·C_out·H_out·W_out·C_in·KH·KW (a multiply and an add per weight use). */
 double conv_flops(const ConvShape *s);
 
 /* Floats of im2col buffer for one image: C_in·KH·KW · H_out·W_out (the --bench memory line
- * multiplies by N and 4 bytes to show what a whole-batch im2col would cost). */
+ * multiplies by B and 4 bytes to show what a whole-batch im2col would cost). */
 size_t conv_im2col_floats(const ConvShape *s);
 
 /* The unfolding itself, for one image: x1 (C_in, H, W) → col (C_in·KH·KW, H_out·W_out),

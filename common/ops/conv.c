@@ -23,7 +23,7 @@ typedef struct ConvSaved {
 static void conv_bias_grad(const ConvShape *s, const float *dy, float *db)
 {
     size_t PQ = (size_t)s->H_out * s->W_out;
-    for (int n = 0; n < s->N; n++)
+    for (int n = 0; n < s->B; n++)
         for (int k = 0; k < s->C_out; k++) {
             Lanes l = {{0}};
             lanes_add(&l, dy + ((size_t)n * s->C_out + k) * PQ, PQ);
@@ -74,7 +74,7 @@ Tensor *op_conv2d(Tape *tp, Tensor *x, Tensor *w, Tensor *b, int stride, int pad
     float *work = work_floats ? arena_alloc_uninit(tp->arena, work_floats * sizeof(float)) : NULL;
     Tensor *in[] = {x, w, b};
     int n_in = b ? 3 : 2;
-    Tensor *y = tape_output(tp, 4, (int[]){s.N, s.C_out, s.H_out, s.W_out}, in, n_in);
+    Tensor *y = tape_output(tp, 4, (int[]){s.B, s.C_out, s.H_out, s.W_out}, in, n_in);
     impl->forward(&s, x->data, w->data, b ? b->data : NULL, y->data, work);
     Node *n = tape_record(tp, "conv2d", conv2d_backward, y, in, n_in);
     if (n) {
@@ -88,7 +88,7 @@ Tensor *op_conv2d(Tape *tp, Tensor *x, Tensor *w, Tensor *b, int stride, int pad
 // ---- pooling ----
 
 typedef struct PoolShape {
-    int N, C, H, W, k, stride, P, Q;   // x (N, C, H, W) → y (N, C, P, Q)
+    int B, C, H, W, k, stride, P, Q;   // x (B, C, H, W) → y (B, C, P, Q)
 } PoolShape;
 
 static PoolShape pool_shape(const char *op, const Tensor *x, int k, int stride)
@@ -110,10 +110,10 @@ static PoolShape pool_shape(const char *op, const Tensor *x, int k, int stride)
 
 typedef struct PoolTask {
     PoolShape s;
-    const float *x;   // (N·C, H, W)
-    float *y;         // (N·C, P, Q) forward output, or dy in backward
+    const float *x;   // (B·C, H, W)
+    float *y;         // (B·C, P, Q) forward output, or dy in backward
     float *dx;        // backward
-    int *arg;         // (N·C, P, Q) maxpool: the arg-max h·W + w inside its plane
+    int *arg;         // (B·C, P, Q) maxpool: the arg-max h·W + w inside its plane
 } PoolTask;
 
 // Output q of a 2x2, stride-2 max pool row: r0, r1 the two input rows (row stride W), base the
@@ -198,16 +198,16 @@ static void maxpool2d_backward(Node *n)
     PoolTask t = *(PoolTask *)n->saved;
     t.y = n->out->grad;
     t.dx = x->grad;
-    run_tasks(t.s.N * t.s.C, maxpool_plane_backward, &t, x->size);
+    run_tasks(t.s.B * t.s.C, maxpool_plane_backward, &t, x->size);
 }
 
 Tensor *op_maxpool2d(Tape *tp, Tensor *x, int k, int stride)
 {
     PoolShape s = pool_shape("maxpool2d", x, k, stride);
-    Tensor *y = tape_output(tp, 4, (int[]){s.N, s.C, s.P, s.Q}, &x, 1);
-    int *argmax = arena_alloc_uninit(tp->arena, y->size * sizeof(int));   // (N, C, P, Q)
+    Tensor *y = tape_output(tp, 4, (int[]){s.B, s.C, s.P, s.Q}, &x, 1);
+    int *argmax = arena_alloc_uninit(tp->arena, y->size * sizeof(int));   // (B, C, P, Q)
     PoolTask t = {s, x->data, y->data, NULL, argmax};
-    run_tasks(s.N * s.C, maxpool_plane, &t, x->size);
+    run_tasks(s.B * s.C, maxpool_plane, &t, x->size);
     Node *n = tape_record(tp, "maxpool2d", maxpool2d_backward, y, &x, 1);
     if (n) {
         PoolTask *saved = arena_alloc(tp->arena, sizeof *saved);
@@ -282,15 +282,15 @@ static void avgpool2d_backward(Node *n)
     PoolTask t = *(PoolTask *)n->saved;
     t.y = n->out->grad;
     t.dx = n->in[0]->grad;
-    run_tasks(t.s.N * t.s.C, avgpool_plane_backward, &t, n->in[0]->size);
+    run_tasks(t.s.B * t.s.C, avgpool_plane_backward, &t, n->in[0]->size);
 }
 
 Tensor *op_avgpool2d(Tape *tp, Tensor *x, int k, int stride)
 {
     PoolShape s = pool_shape("avgpool2d", x, k, stride);
-    Tensor *y = tape_output(tp, 4, (int[]){s.N, s.C, s.P, s.Q}, &x, 1);
+    Tensor *y = tape_output(tp, 4, (int[]){s.B, s.C, s.P, s.Q}, &x, 1);
     PoolTask t = {s, x->data, y->data, NULL, NULL};
-    run_tasks(s.N * s.C, avgpool_plane, &t, x->size);
+    run_tasks(s.B * s.C, avgpool_plane, &t, x->size);
     Node *n = tape_record(tp, "avgpool2d", avgpool2d_backward, y, &x, 1);
     if (n) {
         PoolTask *saved = arena_alloc(tp->arena, sizeof *saved);
@@ -302,9 +302,9 @@ Tensor *op_avgpool2d(Tape *tp, Tensor *x, int k, int stride)
 
 typedef struct GapTask {
     size_t HW;
-    const float *x;   // (N·C, HW)
-    float *y;         // (N·C) forward output, or dy in backward
-    float *dx;        // (N·C, HW) backward
+    const float *x;   // (B·C, HW)
+    float *y;         // (B·C) forward output, or dy in backward
+    float *dx;        // (B·C, HW) backward
 } GapTask;
 
 static void gap_plane(void *ctx, int i)

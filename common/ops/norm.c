@@ -122,7 +122,7 @@ Tensor *op_batchnorm(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, float *me
 // ---- batch normalisation over channels ----
 
 typedef struct Bn2dTask {
-    int N, C;
+    int B, C;
     size_t HW;
     const float *x, *gamma, *beta;
     float *y;             // forward output
@@ -143,19 +143,19 @@ static void bn2d_forward_channel(void *ctx, int c)
     const float *xc = t->x + (size_t)c * HW;   // plane (0, c); plane (n, c) is n·stride further
     if (t->train) {
         // Two passes in double (as op_batchnorm): the mean, then the mean squared deviation.
-        double M = (double)t->N * (double)HW;
+        double M = (double)t->B * (double)HW;
         Lanes l = {{0}};
-        for (int n = 0; n < t->N; n++) lanes_add(&l, xc + n * stride, HW);
+        for (int n = 0; n < t->B; n++) lanes_add(&l, xc + n * stride, HW);
         double mu = lanes_total(&l) / M;
         Lanes v = {{0}};
-        for (int n = 0; n < t->N; n++) lanes_add_sq_dev(&v, xc + n * stride, HW, mu);
+        for (int n = 0; n < t->B; n++) lanes_add_sq_dev(&v, xc + n * stride, HW, mu);
         t->mean[c] = (float)mu;
         t->var[c] = (float)(lanes_total(&v) / M);
     }
     const float inv = (float)(1.0 / sqrt((double)t->var[c] + t->eps));
     t->inv_std[c] = inv;
     const float m = t->mean[c], g = t->gamma[c], b = t->beta[c];
-    for (int n = 0; n < t->N; n++) {
+    for (int n = 0; n < t->B; n++) {
         const float *restrict x = xc + n * stride;
         float *restrict y = t->y + (size_t)c * HW + n * stride;
         if (t->relu)   // the same expression as op_relu's, so the numbers are identical
@@ -168,7 +168,7 @@ static void bn2d_forward_channel(void *ctx, int c)
     }
 }
 
-// The derivation is op_batchnorm's (above), with the batch sums running over the M = N·H·W
+// The derivation is op_batchnorm's (above), with the batch sums running over the M = B·H·W
 // values of a channel:  dβ = Σ dy,  dγ = Σ dy·x̂,
 //   train: dx = (γ/σ)·(dy − Σdy/M − x̂·Σ(dy·x̂)/M);   eval: dx = (γ/σ)·dy.
 // x̂ is recomputed from x (cheaper than storing a second copy of the activation).
@@ -180,13 +180,13 @@ static void bn2d_backward_channel(void *ctx, int c)
     if (t->relu)
         // The fused ReLU first: dL/d(BN output) = dy where y > 0, else 0 (op_relu's rule),
         // written over dy itself — this node is the only reader of its output's gradient.
-        for (int n = 0; n < t->N; n++) {
+        for (int n = 0; n < t->B; n++) {
             const float *restrict y = t->y + off + n * stride;
             float *restrict dy = t->dy + off + n * stride;
             for (size_t j = 0; j < HW; j++) dy[j] = y[j] > 0.0f ? dy[j] : 0.0f;
         }
     Lanes sdy = {{0}}, sdyx = {{0}};
-    for (int n = 0; n < t->N; n++) {
+    for (int n = 0; n < t->B; n++) {
         const float *x = t->x + off + n * stride, *dy = t->dy + off + n * stride;
         size_t j = 0;
         for (; j + 8 <= HW; j += 8)
@@ -206,9 +206,9 @@ static void bn2d_backward_channel(void *ctx, int c)
     if (t->dgamma) t->dgamma[c] += (float)s2;
     if (!t->dx) return;
     const float k = t->gamma[c] * inv;
-    const double M = (double)t->N * (double)HW;
+    const double M = (double)t->B * (double)HW;
     const float a = t->train ? (float)(s1 / M) : 0.0f, b = t->train ? (float)(s2 / M) : 0.0f;
-    for (int n = 0; n < t->N; n++) {
+    for (int n = 0; n < t->B; n++) {
         const float *restrict x = t->x + off + n * stride, *restrict dy = t->dy + off + n * stride;
         float *restrict dx = t->dx + off + n * stride;
         if (t->train)
@@ -233,14 +233,14 @@ static Tensor *batchnorm2d_op(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, 
 {
     char sx[64], sg[64], sb[64];
     require_4d("batchnorm2d", "input x", x);
-    const int N = x->shape[0], C = x->shape[1];
+    const int B = x->shape[0], C = x->shape[1];
     const size_t HW = (size_t)x->shape[2] * x->shape[3];
     DL_CHECK(gamma->ndim == 1 && gamma->shape[0] == C && beta->ndim == 1 && beta->shape[0] == C,
-             "batchnorm2d: gamma %s and beta %s must both be (C) for input %s (N, C, H, W)",
+             "batchnorm2d: gamma %s and beta %s must both be (C) for input %s (B, C, H, W)",
              tensor_shape_str(gamma, sg, sizeof sg), tensor_shape_str(beta, sb, sizeof sb),
              tensor_shape_str(x, sx, sizeof sx));
-    DL_CHECK(!train || (size_t)N * HW >= 2, "batchnorm2d: train mode needs at least 2 values per "
-             "channel (N·H·W >= 2) to estimate a variance, got input %s (use a larger batch, or "
+    DL_CHECK(!train || (size_t)B * HW >= 2, "batchnorm2d: train mode needs at least 2 values per "
+             "channel (B·H·W >= 2) to estimate a variance, got input %s (use a larger batch, or "
              "eval mode)", tensor_shape_str(x, sx, sizeof sx));
     DL_CHECK(eps > 0.0f, "batchnorm2d: eps = %g must be > 0 (it keeps 1/sqrt(var + eps) finite)",
              eps);
@@ -253,7 +253,7 @@ static Tensor *batchnorm2d_op(Tape *tp, Tensor *x, Tensor *gamma, Tensor *beta, 
     Tensor *in[] = {x, gamma, beta};
     Tensor *y = tape_output(tp, 4, x->shape, in, 3);
     Bn2dTask *t = arena_alloc(tp->arena, sizeof *t);
-    *t = (Bn2dTask){.N = N, .C = C, .HW = HW, .x = x->data, .gamma = gamma->data,
+    *t = (Bn2dTask){.B = B, .C = C, .HW = HW, .x = x->data, .gamma = gamma->data,
                     .beta = beta->data, .y = y->data, .eps = eps, .train = train,
                     .relu = relu};
     // Backward needs the statistics of this call: keep copies (the caller's buffers may be the

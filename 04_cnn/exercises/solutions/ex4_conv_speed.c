@@ -5,14 +5,14 @@
 
 #include "exercises.h"
 
-void ex_conv_forward_fast(const float *x, const float *w, const float *b, float *y, int N,
+void ex_conv_forward_fast(const float *x, const float *w, const float *b, float *y, int B,
                           int C_in, int H, int W, int C_out, int K, int pad)
 {
     int H_out = H + 2 * pad - K + 1, W_out = W + 2 * pad - K + 1;
     int P = H_out * W_out, R = C_in * K * K;            // col is (R, P)
     float *col = malloc(sizeof(float) * (size_t)R * (size_t)P);
     if (!col) { fprintf(stderr, "ex_conv_forward_fast: out of memory\n"); exit(1); }
-    for (int n = 0; n < N; n++) {
+    for (int n = 0; n < B; n++) {
         // im2col: row (c·K + r)·K + s holds the pixel tap (r, s) of channel c sees at
         // every output position, 0 in the padding.
         const float *xn = x + (size_t)n * C_in * H * W;
