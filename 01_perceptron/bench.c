@@ -139,8 +139,7 @@ void bench_header(void)
 void bench_run(const Cli *cli)
 {
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/bench", cli->out_dir);
-    if (!make_dirs(dir)) dl_die("cannot create the folder %s", dir);
+    cli_out_subdir(cli, "bench", dir, sizeof dir);
     Metrics m;
     metrics_init(&m, dir);
     int T = threads_get();

@@ -20,8 +20,7 @@
 void bench_run(const Cli *cli)
 {
     char dir[600], path[700];
-    snprintf(dir, sizeof dir, "%s/bench", cli->out_dir);
-    if (!make_dirs(dir)) dl_die("cannot create the folder %s", dir);
+    cli_out_subdir(cli, "bench", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/gemm_bench.tsv", dir);
     FILE *tsv = atomic_open(path);
     if (!tsv) dl_die("cannot write %s", path);

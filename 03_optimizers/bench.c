@@ -22,8 +22,7 @@ void bench_run(const Cli *cli)
     AdamBenchResult res;   // measured first; then written where the training run's outputs aren't
     adam_bench(cli->threads, cli->quick, stdout, &res);
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/bench", cli->out_dir);
-    if (!make_dirs(dir)) dl_die("cannot create the folder %s", dir);
+    cli_out_subdir(cli, "bench", dir, sizeof dir);
     Metrics m;
     metrics_init(&m, dir);
     metrics_set(&m, "bench_threads", res.threads);
