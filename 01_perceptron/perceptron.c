@@ -622,7 +622,7 @@ static void section_softmax(Chapter *ch, const Dataset *train, const Dataset *te
            (int)lround((100 - e.acc_pct) / 100 * test->n), test->n, params_count(&m.p));
     metrics_set(mt, "softmax_test_loss", e.loss);
     metrics_set(mt, "softmax_test_acc_pct", e.acc_pct);
-    train_log_plot(&log, &tc, ch->cli.out_dir, "softmax_loss", "softmax_accuracy",
+    train_log_plot(&log, ch->cli.out_dir, "softmax_loss", "softmax_accuracy",
                    "softmax regression: cross-entropy", true);
     eval_plot_confusion(&e, ch->cli.out_dir, "softmax_confusion", "test confusion matrix");
     eval_free(&e);

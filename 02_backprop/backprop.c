@@ -662,7 +662,7 @@ void mlp_section(Chapter *ch, const Dataset *tr, const Dataset *val, const Datas
 
     char title[96];
     snprintf(title, sizeof title, "Chapter 2: MLP on %s, cross-entropy", tr->name);
-    train_log_plot(&log, &tc, ch->cli.out_dir, "loss", "accuracy", title, true);
+    train_log_plot(&log, ch->cli.out_dir, "loss", "accuracy", title, true);
     eval_plot_confusion(&test, ch->cli.out_dir, "confusion", "Test-set confusion matrix");
     eval_free(&test);
     train_log_free(&log);

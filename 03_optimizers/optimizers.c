@@ -433,7 +433,7 @@ void init_stats(const InitCase *ic, int width, const Dataset *d, int batch, uint
              &m.p);
     for (int i = 0; ic->sd > 0 && i < INIT_LAYERS; i++)
         tensor_fill_normal(net.fc[i].w, &rng, 0, ic->sd);
-    Batch b = {.B = batch, .dim = d->dim, .x = d->x, .y = d->y, .d = d};
+    Batch b = {.B = batch, .dim = d->dim, .x = d->x, .y = d->y};
     Tensor *hidden[NET_MAX_LAYERS];
     Tensor *logits = net_forward(&m.tp, &net, batch_input(&m.tp, &b), true, &rng, hidden);
     hidden[INIT_LAYERS - 1] = logits;
@@ -628,7 +628,7 @@ void reg_run(Run *R, const RegRun *rr, NetRun *nr, const int *sizes, int epochs)
     const Diagnosis dg = diagnose(tl, vl, lg->val_loss[b]);
     double nz, wn = net_weight_norm(&nr->net, &nz);
     if (main_run) {
-        train_log_plot(lg, &tc, R->out, "overfit", NULL, "Over-fitting: train loss "
+        train_log_plot(lg, R->out, "overfit", NULL, "Over-fitting: train loss "
                        "falls, validation loss rises", false);
         printf("  %-13s %-15s %10s %9s %9s %6s %8s %7s %8s  %s\n", "run", "setting",
                "train loss", "val loss", "best val", "epoch", "val acc", "||W||", "|w|<1e-3",

@@ -188,10 +188,10 @@ void batchnorm2d_demo(Rng *rng, Metrics *m)
     model_init(&md, "04_cnn/demo");
     Tape *tp = &md.tp;
     tape_set_recording(tp, false);
-    enum { N = 8, C = 3, H = 5, W = 5 };
+    enum { B = 8, C = 3, H = 5, W = 5 };
     static const float MU[C] = {2.0f, -1.0f, 0.5f}, SD[C] = {3.0f, 0.5f, 1.0f};
-    Tensor *x = tensor_new(&md.params, 4, (int[]){N, C, H, W});
-    for (int n = 0; n < N; n++)
+    Tensor *x = tensor_new(&md.params, 4, (int[]){B, C, H, W});
+    for (int n = 0; n < B; n++)
         for (int c = 0; c < C; c++)
             for (int i = 0; i < H * W; i++)
                 x->data[((size_t)n * C + c) * H * W + i] = MU[c] + SD[c] * rng_normal(rng);
@@ -199,19 +199,19 @@ void batchnorm2d_demo(Rng *rng, Metrics *m)
     batchnorm_init(&bn, &md.params, C, NULL);
     Tensor *y = batchnorm2d_forward(tp, &bn, x, true);
     printf("BatchNorm2d on x (%d, %d, %d, %d), channel c drawn from N(mu_c, sd_c²); statistics per "
-           "channel over N·H·W = %d values:\n  %-3s %8s %8s | %10s %10s | %13s %12s\n", N, C, H,
-           W, N * H * W, "c", "mu_c", "sd_c", "train mean", "train var", "running mean",
+           "channel over B·H·W = %d values:\n  %-3s %8s %8s | %10s %10s | %13s %12s\n", B, C, H,
+           W, B * H * W, "c", "mu_c", "sd_c", "train mean", "train var", "running mean",
            "running var");
     double worst_mean = 0, worst_var = 0;
     for (int c = 0; c < C; c++) {
         double s = 0, s2 = 0;
-        for (int n = 0; n < N; n++)
+        for (int n = 0; n < B; n++)
             for (int i = 0; i < H * W; i++) {
                 double v = y->data[((size_t)n * C + c) * H * W + i];
                 s += v;
                 s2 += v * v;
             }
-        double mean = s / (N * H * W), var = s2 / (N * H * W) - mean * mean;
+        double mean = s / (B * H * W), var = s2 / (B * H * W) - mean * mean;
         worst_mean = fmax(worst_mean, fabs(mean));
         worst_var = fmax(worst_var, fabs(var - 1));
         printf("  %-3d %8.2f %8.2f | %10.2e %10.6f | %13.4f %12.4f\n", c, (double)MU[c],
@@ -220,16 +220,16 @@ void batchnorm2d_demo(Rng *rng, Metrics *m)
     // eval mode uses the running statistics: after one step they are 0.9·(0, 1) + 0.1·batch
     Tensor *ye = batchnorm2d_forward(tp, &bn, x, false);
     double se = 0;
-    for (int n = 0; n < N; n++)
+    for (int n = 0; n < B; n++)
         for (int i = 0; i < H * W; i++) se += ye->data[((size_t)n * C + 0) * H * W + i];
-    printf("  train mode: every channel has mean 0, variance 1 - eps-ish (biased, ÷N·H·W); the "
+    printf("  train mode: every channel has mean 0, variance 1 - eps-ish (biased, ÷B·H·W); the "
            "running statistics moved 10%% toward the batch's (momentum 0.1).\n  eval mode "
            "normalises with those running statistics instead: channel 0's mean is then %.3f, not "
-           "0 — a model needs many training steps before eval mode matches.\n", se / (N * H * W));
+           "0 — a model needs many training steps before eval mode matches.\n", se / (B * H * W));
     metrics_set(m, "bn2d_train_max_abs_mean", worst_mean);
     metrics_set(m, "bn2d_train_max_var_err", worst_var);
     metrics_set(m, "bn2d_running_mean_c0", bn.running_mean[0]);
-    metrics_set(m, "bn2d_eval_mean_c0", se / (N * H * W));
+    metrics_set(m, "bn2d_eval_mean_c0", se / (B * H * W));
     model_free(&md);
 }
 
@@ -509,8 +509,7 @@ void main_section(Chapter *ch, CnnModel *md, const Dataset *tr, const Dataset *v
     metrics_set(mt, "main_test_loss", e.loss);
     metrics_set(mt, "main_test_acc_pct", e.acc_pct);
     metrics_set(mt, "main_train_s", r.seconds);
-    TrainConfig tc = {.val = val};   // what train_log_plot reads: there was a validation set
-    train_log_plot(&log, &tc, out, "loss", "accuracy", "DigitCNN: cross-entropy, accuracy", true);
+    train_log_plot(&log, out, "loss", "accuracy", "DigitCNN: cross-entropy, accuracy", true);
     eval_plot_confusion(&e, out, "confusion", "DigitCNN confusion matrix, test set");
     ClassScores sc[N_CLASSES];
     eval_class_scores(&e, sc);
@@ -530,7 +529,7 @@ void main_section(Chapter *ch, CnnModel *md, const Dataset *tr, const Dataset *v
                     md->net.c1.w->data, 32, 3, 3, 8, true, NULL);
     Tape *tp = &md->m.tp;
     tape_set_recording(tp, false);
-    Batch one = {.B = 1, .dim = test->dim, .x = test->x, .y = test->y, .d = test};
+    Batch one = {.B = 1, .dim = test->dim, .x = test->x, .y = test->y};
     Tensor *maps[2];
     digitcnn_features(tp, &md->net, batch_images(tp, &one), false, NULL, maps);
     char title[128];

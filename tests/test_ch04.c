@@ -223,7 +223,7 @@ START_TEST(test_forward_augments_training_batches_only)
     CnnModel md;
     cnn_model_init(&md, "test", &rng);
     CnnRun plain = {.md = &md}, aug = {.md = &md, .aug_shift = 2, .aug_deg = 10};
-    Batch b = {.B = 4, .dim = d.dim, .x = d.x, .y = d.y, .d = &d};
+    Batch b = {.B = 4, .dim = d.dim, .x = d.x, .y = d.y};
     tape_set_recording(&md.m.tp, false);
     Tape *tp = &md.m.tp;
     rng_seed(&rng, 12);

@@ -63,7 +63,7 @@ static int batcher_source_next(BatchSource *s, Batch *b)
 {
     Batcher *bt = (Batcher *)s;
     int B = batcher_next(bt, bt->x, bt->y);
-    *b = (Batch){.B = B, .dim = bt->d->dim, .x = bt->x, .y = bt->y, .d = bt->d};
+    *b = (Batch){.B = B, .dim = bt->d->dim, .x = bt->x, .y = bt->y};
     return B;
 }
 
@@ -73,15 +73,15 @@ void batcher_init(Batcher *b, const Dataset *d, int batch, bool shuffle, Rng *rn
     DL_CHECK(!shuffle || rng, "batcher_init: shuffle needs an Rng (got NULL)");
     DL_CHECK(d->n >= 1, "batcher_init: dataset '%s' is empty", d->name);
     *b = (Batcher){.d = d, .batch = batch, .shuffle = shuffle, .rng = rng};
-    b->state = dl_malloc((size_t)(d->n + 1) * sizeof *b->state, "batcher state");
-    b->state[0] = 0;
-    b->perm = b->state + 1;
+    int *state = dl_malloc((size_t)(d->n + 1) * sizeof *state, "batcher state");
+    state[0] = 0;
+    b->perm = state + 1;
     for (int i = 0; i < d->n; i++) b->perm[i] = i;
     b->x = dl_malloc((size_t)batch * (size_t)d->dim * sizeof *b->x, "batch examples");
     b->y = dl_malloc((size_t)batch * sizeof *b->y, "batch labels");
     b->src = (BatchSource){.next = batcher_source_next,
                            .steps_per_epoch = batcher_steps_per_epoch(b),
-                           .state = b->state, .n_state = (size_t)d->n + 1};
+                           .state = state, .n_state = (size_t)d->n + 1};
 }
 
 void batcher_init_weighted(Batcher *b, const Dataset *d, int batch, const float *weights,
@@ -100,7 +100,7 @@ int batcher_next(Batcher *b, float *x, int *y)
 {
     const Dataset *d = b->d;
     const size_t dim = (size_t)d->dim;
-    int *pos = &b->state[0];
+    int *pos = &b->src.state[0];
     if (b->weights) {   // weighted sampling: steps_per_epoch batches of `batch` draws
         if (*pos >= b->src.steps_per_epoch) {
             *pos = 0;
@@ -136,7 +136,7 @@ int batcher_steps_per_epoch(const Batcher *b)
 
 void batcher_free(Batcher *b)
 {
-    free(b->state);
+    free(b->src.state);
     free(b->cum);
     free(b->idx);
     free(b->x);

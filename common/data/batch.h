@@ -30,7 +30,6 @@ typedef struct Batch {
     int T;                // tokens per example (0 for feature batches)
     int *tokens;          // (B, T) input token ids, or NULL
     int *y;               // targets: (B) class labels, or (B, T) next-token ids
-    const Dataset *d;     // the dataset the examples came from (names, image size), or NULL
 } Batch;
 
 typedef struct BatchSource BatchSource;
@@ -57,8 +56,8 @@ typedef struct Batcher {
     int batch;            // batch size B
     bool shuffle;         // a new random order every epoch
     Rng *rng;             // not owned
-    int *perm;            // (n) the order of this epoch (state[1 …])
-    int *state;           // (1 + n): state[0] = position in perm (or steps drawn this epoch)
+    int *perm;            // (n) the order of this epoch: src.state[1 …]; src.state[0] is the
+                          // position in perm (or the batches drawn this epoch, weighted)
     const float *weights; // weighted sampling: (n), not owned; NULL for a pass
     double *cum;          // (n) cumulative weights, for weighted sampling
     int *idx;             // (batch) drawn indices, for weighted sampling

@@ -56,13 +56,6 @@ const KernelRung *ladder_selected(const KernelLadder *l)
     return r;
 }
 
-int ladder_index(const KernelLadder *l, const KernelRung *r)
-{
-    DL_CHECK(r >= l->rungs && r < l->rungs + l->n_rungs, "ladder_index: rung '%s' is not in "
-             "ladder '%s'", r ? r->name : "?", l->name);
-    return (int)(r - l->rungs);
-}
-
 // ---- the registry ----
 
 static KernelLadder *ladders[MAX_LADDERS] = {&GEMM_LADDER, &CONV_LADDER, &ADAM_LADDER};

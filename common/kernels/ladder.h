@@ -51,9 +51,6 @@ bool ladder_select(KernelLadder *l, const char *name);
 /* The rung in use. */
 const KernelRung *ladder_selected(const KernelLadder *l);
 
-/* The position of rung r in l (for tables indexed like l->rungs, e.g. benchmark results). */
-int ladder_index(const KernelLadder *l, const KernelRung *r);
-
 // ---- every ladder of the program ----
 /* Add a chapter's own ladder to the ones --kernel knows (gemm, conv and adam are there from
  * the start). Call before cli_parse. Dies when a ladder of the same name is registered. */

@@ -37,8 +37,7 @@ void eval_classifier(Model *m, void *net, ForwardFn forward, const Dataset *d, i
     long correct = 0;
     for (int start = 0; start < d->n; start += EB) {
         int B = d->n - start < EB ? d->n - start : EB;
-        Batch b = {.B = B, .dim = d->dim, .x = d->x + (size_t)start * d->dim, .y = d->y + start,
-                   .d = d};
+        Batch b = {.B = B, .dim = d->dim, .x = d->x + (size_t)start * d->dim, .y = d->y + start};
         Tensor *logits = forward(net, tp, &b, false, NULL);
         DL_CHECK(logits->ndim == 2 && logits->shape[0] == B && logits->shape[1] == C,
                  "eval_classifier: the model's output is not (%d, %d) logits for %d classes", B,

@@ -114,16 +114,17 @@ void train_log_free(TrainLog *log)
     *log = (TrainLog){0};
 }
 
-void train_log_plot(const TrainLog *log, const TrainConfig *cfg, const char *out_dir,
-                    const char *loss_name, const char *acc_name, const char *title, bool steps)
+void train_log_plot(const TrainLog *log, const char *out_dir, const char *loss_name,
+                    const char *acc_name, const char *title, bool steps)
 {
     const int E = log->epochs_run;
+    const bool has_val = E > 0 && !isnan(log->val_loss[E]);   // a validation set was evaluated
     float *ex = dl_malloc(((size_t)E + 1 + (size_t)log->steps) * sizeof *ex, "plot x values");
     float *sx = ex + E + 1;
     for (int e = 0; e <= E; e++) ex[e] = (float)e;
     for (long k = 0; k < log->steps; k++) sx[k] = (float)(k + 1) / log->steps_per_epoch;
     char val_title[64], ylab[32];
-    snprintf(val_title, sizeof val_title, "%s loss", val_name(cfg));
+    snprintf(val_title, sizeof val_title, "%s loss", log->val_name);
     PlotSeries s[3];
     int n = 0;
     if (steps) s[n++] = (PlotSeries){"training loss, every step", sx, log->step_loss,
@@ -131,12 +132,12 @@ void train_log_plot(const TrainLog *log, const TrainConfig *cfg, const char *out
     s[n++] = (PlotSeries){"training loss, epoch mean", ex + 1, log->train_loss + 1, E,
                           "linespoints lw 2 pt 7"};
     int v0 = isnan(log->val_loss[0]) ? 1 : 0;   // epoch 0 when it was evaluated
-    if (cfg->val) s[n++] = (PlotSeries){val_title, ex + v0, log->val_loss + v0, E + 1 - v0,
+    if (has_val) s[n++] = (PlotSeries){val_title, ex + v0, log->val_loss + v0, E + 1 - v0,
                                         "linespoints lw 2 pt 5"};
     plot_lines(out_dir, loss_name, title, "epoch", "cross-entropy (nats)", s, n, true);
-    if (acc_name && cfg->val) {
-        snprintf(val_title, sizeof val_title, "%s accuracy", val_name(cfg));
-        snprintf(ylab, sizeof ylab, "%s accuracy (%%)", val_name(cfg));
+    if (acc_name && has_val) {
+        snprintf(val_title, sizeof val_title, "%s accuracy", log->val_name);
+        snprintf(ylab, sizeof ylab, "%s accuracy (%%)", log->val_name);
         float *acc = dl_malloc(((size_t)E + 1) * sizeof *acc, "plot values");
         for (int e = 0; e <= E; e++) acc[e] = (float)log->val_acc_pct[e];
         PlotSeries a = {val_title, ex + v0, acc + v0, E + 1 - v0, "linespoints lw 2 pt 7"};
@@ -575,6 +576,7 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
     long cap = (long)cfg->epochs * spe;
     if (cfg->max_steps && cfg->max_steps < cap) cap = cfg->max_steps;
     log_alloc(log, cfg->epochs, spe, cap);
+    snprintf(log->val_name, sizeof log->val_name, "%s", val_name(cfg));
     RunState s = {.task = task, .cfg = cfg, .trainable = trainable, .opt = &opt, .data = data,
                   .rng = rng, .log = log, .cap = cap, .epoch = 1, .first_loss = NAN};
     if (cfg->keep_best || cfg->patience)

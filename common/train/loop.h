@@ -111,6 +111,7 @@ typedef struct TrainLog {
     float *val_loss;
     double *val_acc_pct;   // percent (double: 89.2 stays 89.2)
     double *seconds;      // cumulative training time (evaluation excluded), seconds
+    char val_name[16];    // cfg.val_name ("val", "test"): for plots and tables
     bool resumed;         // this run continued a checkpoint (--resume)
 } TrainLog;
 
@@ -125,10 +126,10 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
 void train_log_free(TrainLog *log);
 
 /* The run's curves by epoch: <out_dir>/<loss_name>.png with the loss of every step (thin,
- * when steps is true), the epochs' mean training loss and the cfg.val loss; and, when acc_name
+ * when steps is true), the epochs' mean training loss and the validation loss; and, when acc_name
  * is not NULL and there was a validation set, <acc_name>.png with its accuracy (%). */
-void train_log_plot(const TrainLog *log, const TrainConfig *cfg, const char *out_dir,
-                    const char *loss_name, const char *acc_name, const char *title, bool steps);
+void train_log_plot(const TrainLog *log, const char *out_dir, const char *loss_name,
+                    const char *acc_name, const char *title, bool steps);
 
 /* After the last run of a program: when --resume named a checkpoint that no run loaded (a
  * model name this program does not train), print an error naming it and return false. */
