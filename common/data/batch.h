@@ -30,6 +30,8 @@ typedef struct Batch {
     int T;                // tokens per example (0 for feature batches)
     int *tokens;          // (B, T) input token ids, or NULL
     int *y;               // targets: (B) class labels, or (B, T) next-token ids
+    bool reset_state;     // token streams: the first window of an epoch — a recurrent model
+                          // resets the state it carries between windows (false otherwise)
 } Batch;
 
 typedef struct BatchSource BatchSource;
