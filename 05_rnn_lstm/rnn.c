@@ -60,6 +60,8 @@ typedef struct Flags {
     int length;           // --length N: characters per sample
     int epochs;           // --epochs N: the character model's (0: the default)
     int hidden;           // --hidden H: the character model's (0: the default)
+    int seq_len;          // --seq-len T: its BPTT window (0: the default)
+    int batch;            // --batch B: its rows per batch (0: the default)
 } Flags;
 
 // region: data
@@ -574,9 +576,9 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
     const bool q = cli->quick;
     LmRun r = {.name = "char", .label = "char LSTM",
                .cfg = {.kind = CELL_LSTM, .V = c->vocab.V, .D = q ? 32 : 64,
-                       .H = f->hidden ? f->hidden : q ? 64 : 384, .L = 2, .B = q ? 16 : 32,
-                       .B_eval = q ? 16 : 32},
-               .T = q ? 32 : 100, .epochs = f->epochs ? f->epochs : q ? 1 : cli->full ? 20 : 3,
+                       .H = f->hidden ? f->hidden : q ? 64 : 384, .L = 2,
+                       .B = f->batch ? f->batch : q ? 16 : 32, .B_eval = q ? 16 : 32},
+               .T = f->seq_len ? f->seq_len : q ? 32 : 100, .epochs = f->epochs ? f->epochs : q ? 1 : cli->full ? 20 : 3,
                .max_steps = q ? 40 : 0, .opt = optim_defaults(OPT_ADAM), .clip = 5.0f,
                .main = true, .prefix = "char", .vocab = &c->vocab};
     r.opt.lr = 2e-3f;
@@ -797,6 +799,14 @@ static void ptb_section(Chapter *ch)
 }
 // endregion
 
+// Whether --<name> is on the command line (0 means "the default" only when it is not).
+static bool flag_given(const Cli *cli, const char *name)
+{
+    for (int i = 1; i < cli->argc; i++)
+        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
+    return false;
+}
+
 #ifndef NO_MAIN
 int main(int argc, char **argv)
 {
@@ -809,6 +819,8 @@ int main(int argc, char **argv)
         {"length", 'i', &f.length, 0, "characters per sample"},
         {"epochs", 'i', &f.epochs, 0, "the character model's epochs (0: 3, 1 --quick, 20 --full)"},
         {"hidden", 'i', &f.hidden, 0, "the character model's units per layer (0: 384, 64 --quick)"},
+        {"seq-len", 'i', &f.seq_len, 0, "the character model's BPTT window T (0: 100, 32 --quick)"},
+        {"batch", 'i', &f.batch, 0, "the character model's batch B (0: 32, 16 --quick)"},
     };
     Chapter ch;
     chapter_begin(&ch, "05_rnn_lstm", argc, argv, "Chapter 5: recurrent networks — BPTT, "
@@ -819,8 +831,12 @@ int main(int argc, char **argv)
     const Cli *cli = &ch.cli;
     if (f.length < 1 || f.length > 100000)
         dl_die_status(DL_EXIT_USAGE, "--length must be 1 … 100000, got %d", f.length);
-    if (f.epochs < 0 || f.hidden < 0)
-        dl_die_status(DL_EXIT_USAGE, "--epochs and --hidden must be >= 1 (0: the default)");
+    const struct { const char *flag; int v; } counts[4] = {
+        {"epochs", f.epochs}, {"hidden", f.hidden}, {"seq-len", f.seq_len}, {"batch", f.batch}};
+    for (int i = 0; i < 4; i++)   // 0 is "the default" for the flag, but not when given
+        if (counts[i].v < 0 || (counts[i].v == 0 && flag_given(cli, counts[i].flag)))
+            dl_die_status(DL_EXIT_USAGE, "--%s must be >= 1, got %d", counts[i].flag,
+                          counts[i].v);
     if (cli->bench) {
         bench_run(cli);
         metrics_free(&ch.metrics);
