@@ -17,23 +17,12 @@ typedef struct GoldenRule {
     double atol, rtol;
 } GoldenRule;
 
-static inline void dl_check_golden_run(const char *bin, const char *tag, const GoldenRule *rules,
-                                       size_t n_rules, int min_keys)
+/* Compare the metrics.tsv in dir with the reference file golden (see the top of this file). */
+static inline void dl_check_golden_metrics(const char *dir, const char *golden,
+                                           const GoldenRule *rules, size_t n_rules, int min_keys)
 {
-    char dir[64], cmd[512];
-    static char out[16384];
-    dl_tmpdir(dir, sizeof dir);
-    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s", bin, dir);
-    int status = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(status == 0, "'%s' exited with %d:\n%s", cmd, status, out);
-
-    char metrics_path[600], golden[128];
+    char metrics_path[600];
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.tsv", dir);
-    double fashion = 0;
-    ck_assert_msg(metrics_read(metrics_path, "data_fashion", &fashion),
-                  "%s has no data_fashion key", metrics_path);
-    snprintf(golden, sizeof golden, "tests/fixtures/golden_%s_%s.tsv", tag,
-             fashion != 0 ? "fashion-mnist" : "mnist");
     FILE *f = fopen(golden, "r");
     ck_assert_msg(f, "cannot open %s (run the tests from the repository root)", golden);
     char line[256];
@@ -52,6 +41,32 @@ static inline void dl_check_golden_run(const char *bin, const char *tag, const G
     }
     fclose(f);
     ck_assert_int_ge(checked, min_keys);
+}
+
+/* Run `<bin> --quick --seed 42 --data data --out <dir>`, which must exit 0; dir is a new
+ * temporary folder (dl_tmpdir) that the caller removes. */
+static inline void dl_run_quick(const char *bin, char *dir, size_t dir_len)
+{
+    char cmd[512];
+    static char out[16384];
+    dl_tmpdir(dir, dir_len);
+    snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --data data --out %s", bin, dir);
+    int status = dl_run(cmd, out, sizeof out);
+    ck_assert_msg(status == 0, "'%s' exited with %d:\n%s", cmd, status, out);
+}
+
+static inline void dl_check_golden_run(const char *bin, const char *tag, const GoldenRule *rules,
+                                       size_t n_rules, int min_keys)
+{
+    char dir[64], metrics_path[600], golden[128];
+    dl_run_quick(bin, dir, sizeof dir);
+    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.tsv", dir);
+    double fashion = 0;
+    ck_assert_msg(metrics_read(metrics_path, "data_fashion", &fashion),
+                  "%s has no data_fashion key", metrics_path);
+    snprintf(golden, sizeof golden, "tests/fixtures/golden_%s_%s.tsv", tag,
+             fashion != 0 ? "fashion-mnist" : "mnist");
+    dl_check_golden_metrics(dir, golden, rules, n_rules, min_keys);
     dl_rm_rf(dir);
 }
 
