@@ -5,6 +5,8 @@
 
 #include "base/error.h"
 #include "nn/init.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
 #include "ops/embedding.h"
 #include "ops/regularize.h"
 #include "ops/shape.h"
@@ -51,7 +53,13 @@ Tensor *lm_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *rng)
     Tensor *h = recurrent_forward(tp, &lm->rnn, x, s, c->dropout, train, rng, NULL); // (B, T, H)
     h = op_dropout(tp, h, c->dropout, rng, train);
     h = op_reshape(tp, h, 2, (int[]){BT, c->H});                             // (B·T, H)
-    return linear_forward(tp, &lm->head, h);                                 // (B·T, V)
+    return op_linear(tp, h, lm->head.w, lm->head.b);                         // (B·T, V)
+}
+
+Tensor *lm_loss(void *net, Tape *tp, Tensor *out, const Batch *b)
+{
+    (void)net;
+    return op_cross_entropy_fast(tp, out, b->y);
 }
 
 void lm_step(RnnLM *lm, Model *m, RecurrentState *s, int token, float *logits)
@@ -64,7 +72,7 @@ void lm_step(RnnLM *lm, Model *m, RecurrentState *s, int token, float *logits)
     x = op_reshape(tp, x, 3, (int[]){1, 1, lm->cfg.D});
     Tensor *h = recurrent_forward(tp, &lm->rnn, x, s, 0.0f, false, NULL, NULL);
     h = op_reshape(tp, h, 2, (int[]){1, lm->cfg.H});
-    Tensor *y = linear_forward(tp, &lm->head, h);
+    Tensor *y = op_linear(tp, h, lm->head.w, lm->head.b);
     memcpy(logits, y->data, (size_t)lm->cfg.V * sizeof *logits);
     tape_reset(tp);
     tape_set_recording(tp, was);

@@ -1,7 +1,8 @@
 /* 05_rnn_lstm/lm.h — chapter 5's language model: embedding → L recurrent layers → softmax.
  *
  *   tokens (B, T) → embed (B·T, D) → view (B, T, D) → RNN/LSTM/GRU × L → (B, T, H)
- *                → [dropout] → view (B·T, H) → head → logits (B·T, V)
+ *                → [dropout] → view (B·T, H) → head (op_linear: matmul + bias in one op)
+ *                → logits (B·T, V)
  * The loss is the mean next-token cross-entropy over the B·T positions (the training loop's
  * default). The model carries its recurrent state from one window of the stream to the next
  * (truncated BPTT, nn/recurrent.h): one state for training, saved in checkpoints as a buffer, and
@@ -54,6 +55,11 @@ void lm_init(RnnLM *lm, Model *m, const LmConfig *cfg, Rng *rng);
  * train (its B must be cfg.B) else the evaluation state (cfg.B_eval); resets it first when
  * b->reset_state. */
 Tensor *lm_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *rng);
+
+/* LossFn (train/loop.h) for TrainTask.loss: the mean next-token cross-entropy of the logits
+ * against b->y (B·T), as the loop's default but with op_cross_entropy_fast (float32, vectorized,
+ * threaded: the 10k-word softmax costs a tenth of op_cross_entropy's). */
+Tensor *lm_loss(void *net, Tape *tp, Tensor *out, const Batch *b);
 
 /* One step of generation: feed `token` (one sequence, its own state s of B = 1) and write the
  * next-token logits (V) into logits. Runs on m's tape without recording; rewinds it after. */

@@ -11,6 +11,10 @@
  * T = 5 steps and 2 layers, round to a few 1e-6.
  * Rungs agree with v0 to 1e-5 + 1e-4·|want| (same math, other summation orders); each rung
  * gives the same bits with 1 and 2 threads.
+ * The speed paths of chapter 5's training step are checked here too: gemm_ex (transposed
+ * operands read in place) gives the bits of gemm on transposed copies; op_linear and
+ * op_cross_entropy_fast pass gradient checks and agree with op_bias_add(op_matmul) and
+ * op_cross_entropy; kernels/fastmath.h's exp, σ and tanh against libm in double.
  */
 #include "testutil.h"
 #include "gradcheck_util.h"
@@ -24,10 +28,14 @@
 #include "base/arena.h"
 #include "base/rng.h"
 #include "base/threads.h"
+#include "kernels/fastmath.h"
+#include "kernels/gemm.h"
 #include "kernels/recurrent.h"
 #include "nn/params.h"
 #include "nn/recurrent.h"
 #include "ops/embedding.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
 #include "ops/recurrent.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
@@ -601,6 +609,159 @@ START_TEST(test_param_counts_match_pytorch)
 }
 END_TEST
 
+
+// ---- the speed paths of the LM step: gemm_ex, op_linear, op_cross_entropy_fast, fastmath ----
+static float *transposed_copy(const float *x, int rows, int cols, int ld)
+{
+    float *t = malloc((size_t)rows * cols * sizeof *t);
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) t[(size_t)j * rows + i] = x[(size_t)i * ld + j];
+    return t;
+}
+
+START_TEST(test_gemm_ex_equals_gemm_on_transposed_copies)
+{
+    static const int shapes[][3] = {{13, 37, 29}, {400, 200, 530}, {20, 800, 200}, {1, 1, 1},
+                                    {29, 65, 1100}};
+    static const char *const rungs[] = {"v4_threads", "v0_naive"};
+    Rng r;
+    rng_seed(&r, 17);
+    for (int ri = 0; ri < 2; ri++) {
+        ck_assert(ladder_select(&GEMM_LADDER, rungs[ri]));
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+            if (ri == 1 && (size_t)M * N * K > 5000000) continue;   // v0 is slow
+            for (int ta = 0; ta < 2; ta++)
+                for (int tb = 0; tb < 2; tb++) {
+                    // stored operands with padded strides: A (M, K) or Aᵀ (K, M), +3 columns
+                    int ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+                    int lda = ac + 3, ldb = bc + 3;
+                    float *A = malloc((size_t)ar * lda * sizeof *A);
+                    float *B = malloc((size_t)br * ldb * sizeof *B);
+                    for (int i = 0; i < ar * lda; i++) A[i] = rng_uniform_range(&r, -1, 1);
+                    for (int i = 0; i < br * ldb; i++) B[i] = rng_uniform_range(&r, -1, 1);
+                    float *c0 = malloc((size_t)M * N * sizeof *c0);
+                    for (int i = 0; i < M * N; i++) c0[i] = rng_uniform_range(&r, -1, 1);
+                    float *want = malloc((size_t)M * N * sizeof *want);
+                    float *got = malloc((size_t)M * N * sizeof *got);
+                    float *at = ta ? transposed_copy(A, K, M, lda) : NULL;
+                    float *bt = tb ? transposed_copy(B, N, K, ldb) : NULL;
+                    memcpy(want, c0, (size_t)M * N * sizeof *want);
+                    gemm(M, N, K, at ? at : A, at ? K : lda, bt ? bt : B, bt ? N : ldb, want, N, true);
+                    for (int th = 1; th <= 2; th++) {
+                        threads_set(th);
+                        memcpy(got, c0, (size_t)M * N * sizeof *got);
+                        gemm_ex(ta, tb, M, N, K, A, lda, B, ldb, got, N, true);
+                        ck_assert_msg(memcmp(got, want, (size_t)M * N * sizeof *got) == 0,
+                                      "gemm_ex(%d, %d) %dx%dx%d under %s, %d thread(s): not the "
+                                      "bits of gemm on transposed copies", ta, tb, M, N, K,
+                                      rungs[ri], th);
+                    }
+                    threads_set(1);
+                    free(A); free(B); free(c0); free(want); free(got); free(at); free(bt);
+                }
+        }
+    }
+    ladder_select(&GEMM_LADDER, "auto");
+}
+END_TEST
+
+static Tensor *linear_build(Tape *tp, Tensor **in, void *ctx)
+{
+    (void)ctx;
+    return op_linear(tp, in[0], in[1], in[2]);
+}
+
+typedef struct { const int *t; } CeCtx;
+
+static Tensor *ce_fast_build(Tape *tp, Tensor **in, void *ctx)
+{
+    return op_cross_entropy_fast(tp, in[0], ((CeCtx *)ctx)->t);
+}
+
+START_TEST(test_gradcheck_linear_and_cross_entropy_fast)
+{
+    Arena params;
+    arena_init(&params, "params");
+    Rng r;
+    rng_seed(&r, 23);
+    Tensor *in[3] = {rand_param(&params, &r, 2, (int[]){5, 7}, -1, 1),
+                     rand_param(&params, &r, 2, (int[]){7, 19}, -1, 1),
+                     rand_param(&params, &r, 1, (int[]){19}, -1, 1)};
+    assert_gradcheck("op_linear", run_gradcheck(linear_build, NULL, in, 3, &params, &r));
+    static const int targets[] = {3, 0, 18, 7, 7, 11};
+    Tensor *z = rand_param(&params, &r, 2, (int[]){6, 19}, -2, 2);
+    CeCtx c = {targets};
+    assert_gradcheck("op_cross_entropy_fast", run_gradcheck(ce_fast_build, &c, &z, 1, &params, &r));
+    arena_free(&params);
+}
+END_TEST
+
+// op_linear against op_bias_add(op_matmul(…)), op_cross_entropy_fast against op_cross_entropy,
+// values and grads; both give the same bits with 1 and 2 threads (sizes above DL_PAR_MIN).
+START_TEST(test_fast_head_matches_reference_ops_and_threads)
+{
+    enum { N = 70, K = 33, V = 2001 };
+    Arena params, step;
+    arena_init(&params, "params");
+    arena_init(&step, "step");
+    Tape tp;
+    tape_init(&tp, &step);
+    Rng r;
+    rng_seed(&r, 29);
+    Tensor *x = rand_param(&params, &r, 2, (int[]){N, K}, -1, 1);
+    Tensor *w = rand_param(&params, &r, 2, (int[]){K, V}, -0.5f, 0.5f);
+    Tensor *b = rand_param(&params, &r, 1, (int[]){V}, -0.5f, 0.5f);
+    int targets[N];
+    for (int i = 0; i < N; i++) targets[i] = (int)rng_below(&r, V);
+    Tensor *ps[3] = {x, w, b};
+    float *ref[4], *fast[2][4];
+    for (int pass = 0; pass < 3; pass++) {           // reference, fast 1 thread, fast 2 threads
+        threads_set(pass == 2 ? 2 : 1);
+        for (int i = 0; i < 3; i++) tensor_zero_grad(ps[i]);
+        Tensor *loss;
+        if (pass == 0) loss = op_cross_entropy(&tp, op_bias_add(&tp, op_matmul(&tp, x, w), b), targets);
+        else loss = op_cross_entropy_fast(&tp, op_linear(&tp, x, w, b), targets);
+        tape_backward(&tp, loss);
+        float **dst = pass == 0 ? ref : fast[pass - 1];
+        dst[0] = dupf(loss->data, 1);
+        for (int i = 0; i < 3; i++) dst[1 + i] = dupf(ps[i]->grad, ps[i]->size);
+        tape_reset(&tp);
+    }
+    threads_set(1);
+    dl_ck_close("fast head loss", fast[0][0], ref[0], 1, 1e-6, 1e-6);
+    static const char *const names[] = {"dx", "dw", "db"};
+    for (int i = 0; i < 3; i++) {
+        dl_ck_close(names[i], fast[0][1 + i], ref[1 + i], ps[i]->size, 1e-7, 1e-4);
+        ck_assert_msg(memcmp(fast[0][1 + i], fast[1][1 + i], ps[i]->size * sizeof(float)) == 0,
+                      "fast head %s differs between 1 and 2 threads", names[i]);
+    }
+    ck_assert(memcmp(fast[0][0], fast[1][0], sizeof(float)) == 0);
+    for (int i = 0; i < 4; i++) { free(ref[i]); free(fast[0][i]); free(fast[1][i]); }
+    arena_free(&step);
+    arena_free(&params);
+}
+END_TEST
+
+START_TEST(test_fastmath_accuracy)
+{
+    double worst_exp = 0, worst_sig = 0, worst_tanh = 0;
+    for (float x = -87.0f; x < 88.0f; x += 0.00731f) {
+        double e = exp((double)x);
+        worst_exp = fmax(worst_exp, fabs(dl_fast_expf(x) - e) / e);
+    }
+    for (float a = -20.0f; a < 20.0f; a += 0.000913f) {
+        worst_sig = fmax(worst_sig, fabs(dl_fast_sigmoidf(a) - 1.0 / (1.0 + exp(-(double)a))));
+        worst_tanh = fmax(worst_tanh, fabs(dl_fast_tanhf(a) - tanh((double)a)));
+    }
+    ck_assert_msg(worst_exp < 2e-7, "fast exp: relative error %.3g", worst_exp);
+    ck_assert_msg(worst_sig < 2e-7, "fast sigmoid: absolute error %.3g", worst_sig);
+    ck_assert_msg(worst_tanh < 3e-7, "fast tanh: absolute error %.3g", worst_tanh);
+    ck_assert(dl_fast_expf(1000.0f) < INFINITY && dl_fast_expf(-1000.0f) > 0.0f);
+    ck_assert(isnan(dl_fast_expf(NAN)));
+}
+END_TEST
+
 // ---- bad input ----
 static void bad_token(void)
 {
@@ -657,18 +818,22 @@ static Suite *recurrent_suite(void)
     tcase_add_test(g, test_gradcheck_embedding);
     tcase_add_test(g, test_gradcheck_recurrent_every_cell_and_rung);
     tcase_add_test(g, test_dh_norm_equals_unrolled_gradient);
+    tcase_add_test(g, test_gradcheck_linear_and_cross_entropy_fast);
     suite_add_tcase(s, g);
     TCase *t = tcase_create("pytorch");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, test_embedding_matches_pytorch_and_threads);
     tcase_add_test(t, test_layers_match_pytorch_every_rung);
     tcase_add_test(t, test_param_counts_match_pytorch);
+    tcase_add_test(t, test_fast_head_matches_reference_ops_and_threads);
     suite_add_tcase(s, t);
     TCase *p = tcase_create("properties");
     tcase_set_timeout(p, 120);
     tcase_add_test(p, test_rungs_agree_with_v0);
     tcase_add_test(p, test_every_rung_independent_of_thread_count);
     tcase_add_test(p, test_two_windows_equal_one_long_window);
+    tcase_add_test(p, test_gemm_ex_equals_gemm_on_transposed_copies);
+    tcase_add_test(p, test_fastmath_accuracy);
     suite_add_tcase(s, p);
     TCase *e = tcase_create("errors");
     tcase_set_timeout(e, 30);

@@ -203,12 +203,17 @@ static void pack_a(int mc, int kc, const float *A, int lda, int MR, float *dst)
 {
     for (int p = 0; p < mc; p += MR, dst += (size_t)kc * MR) {
         int rows = mc - p < MR ? mc - p : MR;
-        for (int r = 0; r < rows; r++) {
-            const float *src = A + (size_t)(p + r) * lda;
-            for (int k = 0; k < kc; k++) dst[(size_t)k * MR + r] = src[k];
+        // 16 k at a time: the MR x 16 destination block (<= 4 KiB) stays in L1 while the rows
+        // are read, instead of MR passes over a kc·MR panel (the same copies, so the same values)
+        for (int k0 = 0; k0 < kc; k0 += 16) {
+            int k1 = k0 + 16 < kc ? k0 + 16 : kc;
+            for (int r = 0; r < rows; r++) {
+                const float *src = A + (size_t)(p + r) * lda;
+                for (int k = k0; k < k1; k++) dst[(size_t)k * MR + r] = src[k];
+            }
+            for (int r = rows; r < MR; r++)
+                for (int k = k0; k < k1; k++) dst[(size_t)k * MR + r] = 0.0f;
         }
-        for (int r = rows; r < MR; r++)
-            for (int k = 0; k < kc; k++) dst[(size_t)k * MR + r] = 0.0f;
     }
 }
 
@@ -224,6 +229,38 @@ static void pack_b_panel(int kc, int nc, const float *B, int ldb, int NR, int p,
     }
 }
 
+// gemm_ex: the same micro-panels packed from a transposed operand, so that Aᵀ·B and A·Bᵀ
+// need no transposed copy. From At (stride lda; At[k][i] = A[i][k]): dst[(p·kc + k)·MR + r] =
+// At[k][p·MR + r] — unit-stride reads along r. From Bt (stride ldb; Bt[j][k] = B[k][j]):
+// dst[k·NR + j] = Bt[p·NR + j][k] — each of the NR rows of Bt read once, unit stride.
+// The packed values are the same as packing the transposed copy, so the results are too.
+static void pack_a_t(int mc, int kc, const float *At, int lda, int MR, float *dst)
+{
+    for (int p = 0; p < mc; p += MR, dst += (size_t)kc * MR) {
+        int rows = mc - p < MR ? mc - p : MR;
+        for (int k = 0; k < kc; k++) {
+            const float *src = At + (size_t)k * lda + p;
+            float *d = dst + (size_t)k * MR;
+            for (int r = 0; r < rows; r++) d[r] = src[r];
+            for (int r = rows; r < MR; r++) d[r] = 0.0f;
+        }
+    }
+}
+
+static void pack_bt_panel(int kc, int nc, const float *Bt, int ldb, int NR, int p, float *dst)
+{
+    int j0 = p * NR, cols = nc - j0 < NR ? nc - j0 : NR;
+    dst += (size_t)p * kc * NR;
+    const float *src = Bt + (size_t)j0 * ldb;
+    // k outer, j inner: the NR source rows advance together (each cache line read serves 16
+    // k), the destination is written in order
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * NR;
+        for (int j = 0; j < cols; j++) d[j] = src[(size_t)j * ldb + k];
+        for (int j = cols; j < NR; j++) d[j] = 0.0f;
+    }
+}
+
 // Everything one GEMM call's blocks need, shared with the pool's threads.
 typedef struct PackedJob {
     const Ukr *u;
@@ -232,6 +269,7 @@ typedef struct PackedJob {
     const float *B; int ldb;
     float *C; int ldc;
     bool accumulate;
+    bool a_t, b_t;        // gemm_ex: A stored as Aᵀ (K, M), B stored as Bᵀ (N, K)
     // the current (jc, pc) block
     int jc, nc, pc, kc;
     float *bp;            // packed B~ of this block (the calling thread's buffer)
@@ -241,8 +279,12 @@ typedef struct PackedJob {
 static void packed_pack_b(void *ctx, int p)
 {
     PackedJob *j = ctx;
-    pack_b_panel(j->kc, j->nc, j->B + (size_t)j->pc * j->ldb + j->jc, j->ldb, j->u->nr, p,
-                 j->bp);
+    if (j->b_t)
+        pack_bt_panel(j->kc, j->nc, j->B + (size_t)j->jc * j->ldb + j->pc, j->ldb, j->u->nr, p,
+                      j->bp);
+    else
+        pack_b_panel(j->kc, j->nc, j->B + (size_t)j->pc * j->ldb + j->jc, j->ldb, j->u->nr, p,
+                     j->bp);
 }
 
 // Chunk `t` of the (jc, pc) block: C tiles [m0, m1) x [n0, n1) (units of MR and NR) of the
@@ -268,7 +310,8 @@ static void packed_compute(void *ctx, int t)
     _Alignas(64) float tmp[16 * 64];   // one edge tile, MR x NR <= 16 x 64
     for (int ic = m0; ic < m1; ic += u->mc) {
         int mc = m1 - ic < u->mc ? m1 - ic : u->mc;
-        pack_a(mc, j->kc, j->A + (size_t)ic * j->lda + j->pc, j->lda, MR, ap);
+        if (j->a_t) pack_a_t(mc, j->kc, j->A + (size_t)j->pc * j->lda + ic, j->lda, MR, ap);
+        else pack_a(mc, j->kc, j->A + (size_t)ic * j->lda + j->pc, j->lda, MR, ap);
         for (int jr = n0; jr < n1; jr += NR) {
             int nr = n1 - jr < NR ? n1 - jr : NR;
             const float *bpanel = j->bp + (size_t)(jr / NR) * j->kc * NR;
@@ -304,9 +347,11 @@ static void packed_grid(int tiles_m, int tiles_n, int T, int *tm, int *tn)
     }
 }
 
-// The packed GEMM on `T` threads (1 = the caller alone) with micro-kernel `u`.
-static void gemm_packed(const Ukr *u, int T, int M, int N, int K, const float *A, int lda,
-                        const float *B, int ldb, float *C, int ldc, bool accumulate)
+// The packed GEMM on `T` threads (1 = the caller alone) with micro-kernel `u`; a_t, b_t: the
+// operands are given transposed (gemm_ex).
+static void gemm_packed_t(const Ukr *u, int T, int M, int N, int K, const float *A, int lda,
+                          const float *B, int ldb, float *C, int ldc, bool accumulate,
+                          bool a_t, bool b_t)
 {
     if (M == 0 || N == 0) return;
     if (K == 0) {
@@ -315,7 +360,7 @@ static void gemm_packed(const Ukr *u, int T, int M, int N, int K, const float *A
     }
     PackBuf *pb = packbuf_get();
     PackedJob j = {.u = u, .M = M, .K = K, .A = A, .lda = lda, .B = B, .ldb = ldb, .C = C,
-                   .ldc = ldc, .accumulate = accumulate};
+                   .ldc = ldc, .accumulate = accumulate, .a_t = a_t, .b_t = b_t};
     int ncap = N < u->nc ? (N + u->nr - 1) / u->nr * u->nr : u->nc;
     int kcap = K < u->kc ? K : u->kc;
     j.bp = packbuf_reserve(&pb->b, &pb->b_cap, (size_t)kcap * ncap);
@@ -334,6 +379,12 @@ static void gemm_packed(const Ukr *u, int T, int M, int N, int K, const float *A
             }
         }
     }
+}
+
+static void gemm_packed(const Ukr *u, int T, int M, int N, int K, const float *A, int lda,
+                        const float *B, int ldb, float *C, int ldc, bool accumulate)
+{
+    gemm_packed_t(u, T, M, N, K, A, lda, B, ldb, C, ldc, accumulate, false, false);
 }
 
 // ---- portable micro-kernel (fallback for v3/v4 on CPUs without AVX2) ----
@@ -536,4 +587,45 @@ void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
           int ldc, bool accumulate)
 {
     gemm_rung_fn(ladder_selected(&GEMM_LADDER))(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+// ---- transposed operands ----
+// A (rows, cols) with stride ld → (cols, rows) dense, in 32 x 32 tiles; malloc'ed.
+static float *transposed_copy(const float *x, int rows, int cols, int ld)
+{
+    size_t n = (size_t)rows * cols;
+    float *t = malloc((n > 0 ? n : 1) * sizeof(float));
+    if (!t) dl_die("gemm_ex: out of memory for a %d x %d transposed operand", cols, rows);
+    for (int i0 = 0; i0 < rows; i0 += 32)
+        for (int j0 = 0; j0 < cols; j0 += 32)
+            for (int i = i0; i < i0 + 32 && i < rows; i++)
+                for (int j = j0; j < j0 + 32 && j < cols; j++)
+                    t[(size_t)j * rows + i] = x[(size_t)i * ld + j];
+    return t;
+}
+
+void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda,
+             const float *B, int ldb, float *C, int ldc, bool accumulate)
+{
+    const KernelRung *r = ladder_selected(&GEMM_LADDER);
+    if (gemm_rung_fn(r) == gemm_v4_threads) {
+        if (M < 0 || N < 0 || K < 0)
+            dl_die("gemm_ex: negative size M=%d N=%d K=%d; sizes must be >= 0", M, N, K);
+        int need_a = trans_a ? M : K, need_b = trans_b ? K : N;
+        if (lda < (need_a > 1 ? need_a : 1) || ldb < (need_b > 1 ? need_b : 1) ||
+            ldc < (N > 1 ? N : 1))
+            dl_die("gemm_ex: row strides lda=%d ldb=%d ldc=%d are too small for M=%d N=%d K=%d "
+                   "(transposed: A %d, B %d)", lda, ldb, ldc, M, N, K, trans_a, trans_b);
+        int T = threads_get();
+        if (2.0 * M * N * K < (double)(1 << 23)) T = 1;
+        gemm_packed_t(best_ukr(), T, M, N, K, A, lda, B, ldb, C, ldc, accumulate, trans_a,
+                      trans_b);
+        return;
+    }
+    // other rungs: the transposed copies, then the rung itself
+    float *at = trans_a ? transposed_copy(A, K, M, lda) : NULL;
+    float *bt = trans_b ? transposed_copy(B, N, K, ldb) : NULL;
+    gemm(M, N, K, at ? at : A, at ? K : lda, bt ? bt : B, bt ? N : ldb, C, ldc, accumulate);
+    free(at);
+    free(bt);
 }

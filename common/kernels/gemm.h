@@ -43,4 +43,13 @@ static inline GemmFn gemm_rung_fn(const KernelRung *r)
 void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
           int ldc, bool accumulate);
 
+/* C (M, N) (+)= op(A)·op(B) with op(A) (M, K), op(B) (K, N), where trans_a means A is stored
+ * as its transpose (K, M) with row stride lda (>= M), and trans_b that B is stored as its
+ * transpose (N, K) with row stride ldb (>= K): the backward products of a layer, xᵀ·dy and
+ * dy·Wᵀ, without transposed copies. Under v4_threads the packing reads the transposed operand
+ * directly (the packed panels, hence the results, are those of gemm() on transposed copies);
+ * under any other rung it makes the copies and calls gemm(). */
+void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda,
+             const float *B, int ldb, float *C, int ldc, bool accumulate);
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "base/threads.h"
+#include "kernels/fastmath.h"
 #include "kernels/gemm.h"
 
 static int gates_of(CellKind k)
@@ -53,26 +54,31 @@ static float *transpose_to(Arena *a, const float *x, int rows, int cols, int ld)
 // ---- the cell, one example at one step (fused: all gates of unit j together) ----
 // xg, hg: (GH) the input and recurrent products WITHOUT biases; hp, cp: h_{t-1}, c_{t-1} (H).
 // Writes act (GH), aux / aux2 (H, see RnnLayer) and h (H); the LSTM's c_t is aux.
-static void cell_forward_row(CellKind k, int H, const float *xg, const float *hg,
-                             const float *bi, const float *bh, const float *hp, const float *cp,
-                             float *act, float *aux, float *aux2, float *h)
+// fast: σ and tanh from kernels/fastmath.h (vectorized by the compiler) instead of libm's.
+#define SIG(a) (fast ? dl_fast_sigmoidf(a) : sigmoidf(a))
+#define TANH(a) (fast ? dl_fast_tanhf(a) : tanhf(a))
+static inline __attribute__((always_inline)) void
+cell_forward_row_impl(CellKind k, int H, const float *restrict xg, const float *restrict hg,
+                      const float *restrict bi, const float *restrict bh,
+                      const float *restrict hp, const float *restrict cp, float *restrict act,
+                      float *restrict aux, float *restrict aux2, float *restrict h, bool fast)
 {
     switch (k) {
     case CELL_RNN:
         for (int j = 0; j < H; j++) {
-            float v = tanhf((xg[j] + bi[j]) + (hg[j] + bh[j]));
+            float v = TANH((xg[j] + bi[j]) + (hg[j] + bh[j]));
             act[j] = v;
             h[j] = v;
         }
         break;
     case CELL_LSTM:
         for (int j = 0; j < H; j++) {
-            float i = sigmoidf((xg[j] + bi[j]) + (hg[j] + bh[j]));
-            float f = sigmoidf((xg[H + j] + bi[H + j]) + (hg[H + j] + bh[H + j]));
-            float g = tanhf((xg[2 * H + j] + bi[2 * H + j]) + (hg[2 * H + j] + bh[2 * H + j]));
-            float o = sigmoidf((xg[3 * H + j] + bi[3 * H + j]) + (hg[3 * H + j] + bh[3 * H + j]));
+            float i = SIG((xg[j] + bi[j]) + (hg[j] + bh[j]));
+            float f = SIG((xg[H + j] + bi[H + j]) + (hg[H + j] + bh[H + j]));
+            float g = TANH((xg[2 * H + j] + bi[2 * H + j]) + (hg[2 * H + j] + bh[2 * H + j]));
+            float o = SIG((xg[3 * H + j] + bi[3 * H + j]) + (hg[3 * H + j] + bh[3 * H + j]));
             float c = f * cp[j] + i * g;
-            float tc = tanhf(c);
+            float tc = TANH(c);
             act[j] = i;
             act[H + j] = f;
             act[2 * H + j] = g;
@@ -84,10 +90,10 @@ static void cell_forward_row(CellKind k, int H, const float *xg, const float *hg
         break;
     case CELL_GRU:
         for (int j = 0; j < H; j++) {
-            float r = sigmoidf((xg[j] + bi[j]) + (hg[j] + bh[j]));
-            float z = sigmoidf((xg[H + j] + bi[H + j]) + (hg[H + j] + bh[H + j]));
+            float r = SIG((xg[j] + bi[j]) + (hg[j] + bh[j]));
+            float z = SIG((xg[H + j] + bi[H + j]) + (hg[H + j] + bh[H + j]));
             float hn = hg[2 * H + j] + bh[2 * H + j];
-            float n = tanhf((xg[2 * H + j] + bi[2 * H + j]) + r * hn);
+            float n = TANH((xg[2 * H + j] + bi[2 * H + j]) + r * hn);
             act[j] = r;
             act[H + j] = z;
             act[2 * H + j] = n;
@@ -96,6 +102,22 @@ static void cell_forward_row(CellKind k, int H, const float *xg, const float *hg
         }
         break;
     }
+}
+#undef SIG
+#undef TANH
+
+static void cell_forward_row(CellKind k, int H, const float *xg, const float *hg,
+                             const float *bi, const float *bh, const float *hp, const float *cp,
+                             float *act, float *aux, float *aux2, float *h)
+{
+    cell_forward_row_impl(k, H, xg, hg, bi, bh, hp, cp, act, aux, aux2, h, false);
+}
+
+static void cell_forward_row_fast(CellKind k, int H, const float *xg, const float *hg,
+                                  const float *bi, const float *bh, const float *hp,
+                                  const float *cp, float *act, float *aux, float *aux2, float *h)
+{
+    cell_forward_row_impl(k, H, xg, hg, bi, bh, hp, cp, act, aux, aux2, h, true);
 }
 
 // Backward of cell_forward_row for one example at one step. dh (H): dL/dh_t in full (output
@@ -159,6 +181,7 @@ typedef struct Ctx {
     RnnLayer *l;
     int G, GH;
     const float *h0, *c0;        // never NULL (zeros when the layer's are)
+    bool fast;                   // v3: the vectorized σ and tanh of kernels/fastmath.h
 } Ctx;
 
 static Ctx ctx_make(RnnLayer *l)
@@ -196,7 +219,7 @@ static void forward_row(const Ctx *c, int b, int t, const float *xg, const float
 {
     RnnLayer *l = c->l;
     size_t r = row_bt(l, b, t);
-    cell_forward_row(l->kind, l->H, xg, hg, l->b_ih, l->b_hh, hprev(c, b, t), cprev(c, b, t),
+    (c->fast ? cell_forward_row_fast : cell_forward_row)(l->kind, l->H, xg, hg, l->b_ih, l->b_hh, hprev(c, b, t), cprev(c, b, t),
                      l->act + r * c->GH, l->aux ? l->aux + r * l->H : NULL,
                      l->aux2 ? l->aux2 + r * l->H : NULL, l->y + r * l->H);
 }
@@ -481,6 +504,7 @@ static void backward_row_task(void *ctx, int b)
 static void hoisted_forward(RnnLayer *l, bool threads)
 {
     Ctx c = ctx_make(l);
+    c.fast = threads;
     const int BT = l->B * l->T;
     float *xg = scratch_floats(l->scratch, (size_t)BT * c.GH);
     float *hg = scratch_floats(l->scratch, (size_t)l->B * c.GH);
@@ -500,33 +524,27 @@ static void hoisted_backward(RnnLayer *l, bool threads)
     Ctx c = ctx_make(l);
     Back k = back_make(&c);
     const int B = l->B, T = l->T, C = l->C, H = l->H, GH = c.GH, BT = B * T;
-    float *whh_t = transpose_to(l->scratch, l->w_hh, H, GH, GH);
     bool par = threads && threads_get() > 1 && B > 1;
     for (int t = T - 1; t >= 0; t--) {
         Rows w = {&c, &k, NULL, NULL, t};
         if (par) parallel_for(B, backward_row_task, &w);
         else for (int b = 0; b < B; b++) backward_row(&c, &k, b, t);
         record_norm(&c, &k, t);
-        carry_dh(&c, &k, t, whh_t);
+        // dhc = dgh_t·W_hhᵀ (+ the GRU's bypass): W_hh read transposed in place
+        gemm_ex(false, true, B, H, GH, k.dgh + (size_t)t * GH, T * GH, l->w_hh, GH, k.dhc, H,
+                false);
+        if (l->kind == CELL_GRU)
+            for (size_t i = 0; i < (size_t)B * H; i++) k.dhc[i] += k.dhd[i];
     }
     backward_finish_state(&c, &k);
-    if (l->dx) {
-        float *wih_t = transpose_to(l->scratch, l->w_ih, C, GH, GH);
-        gemm(BT, C, GH, k.dgx, GH, wih_t, C, l->dx, C, true);
-    }
-    if (l->dw_ih) {
-        float *xt = transpose_to(l->scratch, l->x, BT, C, C);          // (C, B·T)
-        gemm(C, GH, BT, xt, BT, k.dgx, GH, l->dw_ih, GH, true);
-    }
+    if (l->dx) gemm_ex(false, true, BT, C, GH, k.dgx, GH, l->w_ih, GH, l->dx, C, true);
+    if (l->dw_ih) gemm_ex(true, false, C, GH, BT, l->x, C, k.dgx, GH, l->dw_ih, GH, true);
     if (l->dw_hh) {
-        float *ht = scratch_floats(l->scratch, (size_t)H * BT);         // (H, B·T)
+        float *hp = scratch_floats(l->scratch, (size_t)BT * H);         // (B·T, H): h_{t-1}
         for (int b = 0; b < B; b++)
-            for (int t = 0; t < T; t++) {
-                const float *hp = hprev(&c, b, t);
-                size_t col = row_bt(l, b, t);
-                for (int i = 0; i < H; i++) ht[(size_t)i * BT + col] = hp[i];
-            }
-        gemm(H, GH, BT, ht, BT, k.dgh, GH, l->dw_hh, GH, true);
+            for (int t = 0; t < T; t++)
+                memcpy(hp + row_bt(l, b, t) * H, hprev(&c, b, t), (size_t)H * sizeof(float));
+        gemm_ex(true, false, H, GH, BT, hp, H, k.dgh, GH, l->dw_hh, GH, true);
     }
     bias_grad(l->db_ih, k.dgx, (size_t)BT, GH);
     bias_grad(l->db_hh, k.dgh, (size_t)BT, GH);

@@ -81,3 +81,58 @@ Tensor *op_bias_add(Tape *tp, Tensor *x, Tensor *b)
     tape_record(tp, "bias_add", bias_add_backward, y, in, 2);
     return y;
 }
+
+// ---- the fused linear layer ----
+
+typedef struct ColSum {
+    const float *dy;
+    float *db;
+    int rows, cols, chunk;
+} ColSum;
+
+// db[j] += Σ_i dy[i, j] for the columns of chunk k, rows in order (the same sums whatever the
+// split: each column is summed by one task, top to bottom).
+static void colsum_task(void *ctx, int k)
+{
+    const ColSum *c = ctx;
+    int j0 = k * c->chunk, j1 = j0 + c->chunk < c->cols ? j0 + c->chunk : c->cols;
+    for (int i = 0; i < c->rows; i++) {
+        const float *row = c->dy + (size_t)i * c->cols;
+        for (int j = j0; j < j1; j++) c->db[j] += row[j];
+    }
+}
+
+// y = x·W + b:  dx += dy·Wᵀ,  dW += xᵀ·dy,  db += Σ_rows dy — the transposed operands read
+// in place by gemm_ex (kernels/gemm.h), no copies.
+static void linear_backward(Node *n)
+{
+    Tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
+    const float *dy = n->out->grad;
+    const int N = x->shape[0], K = x->shape[1], M = w->shape[1];
+    if (b->grad) {
+        int parts = threads_get() > 1 && (size_t)N * M > DL_PAR_MIN ? threads_get() : 1;
+        int chunk = ((M + parts - 1) / parts + 15) / 16 * 16;   // whole cache lines
+        ColSum c = {dy, b->grad, N, M, chunk};
+        run_tasks((M + chunk - 1) / chunk, colsum_task, &c, (size_t)N * M);
+    }
+    if (w->grad) gemm_ex(true, false, K, M, N, x->data, K, dy, M, w->grad, M, true);   // xᵀ·dy
+    if (x->grad) gemm_ex(false, true, N, K, M, dy, M, w->data, M, x->grad, K, true);   // dy·wᵀ
+}
+
+Tensor *op_linear(Tape *tp, Tensor *x, Tensor *w, Tensor *b)
+{
+    int N, K, K2, M;
+    tensor_require_2d(x, "linear (input)", &N, &K);
+    tensor_require_2d(w, "linear (weight)", &K2, &M);
+    char sx[64], sw[64], sb[64];
+    DL_CHECK(K == K2, "linear: input %s does not fit weight %s (need (N, K) · (K, M))",
+             tensor_shape_str(x, sx, sizeof sx), tensor_shape_str(w, sw, sizeof sw));
+    DL_CHECK(b->ndim == 1 && b->shape[0] == M, "linear: bias of shape %s does not match weight "
+             "%s (need (M))", tensor_shape_str(b, sb, sizeof sb), tensor_shape_str(w, sw, sizeof sw));
+    Tensor *in[] = {x, w, b};
+    Tensor *y = tape_output(tp, 2, (int[]){N, M}, in, 3);
+    for (int i = 0; i < N; i++) memcpy(y->data + (size_t)i * M, b->data, (size_t)M * sizeof(float));
+    gemm(N, M, K, x->data, K, w->data, M, y->data, M, true);
+    tape_record(tp, "linear", linear_backward, y, in, 3);
+    return y;
+}

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "base/error.h"
+#include "kernels/fastmath.h"
 #include "ops/internal.h"
 
 // ---- losses ----
@@ -162,6 +163,112 @@ Tensor *op_cross_entropy_weighted(Tape *tp, Tensor *logits, const int *targets,
         CeWeightedSaved *s = arena_alloc(tp->arena, sizeof *s);
         *s = (CeWeightedSaved){p, class_weight, (float)wsum};
         n->saved = s;
+        n->iparam = targets;
+    }
+    return loss;
+}
+
+// ---- cross-entropy for big vocabularies ----
+// The same loss as op_cross_entropy, per row: m = max z, s = Σ exp(z − m) with the vectorized
+// exp of kernels/fastmath.h summed in 16 float lanes (a fixed order: lane l takes the columns
+// j ≡ l mod 16, the lanes meet in a fixed tree), lse = m + log s; the softmax exp(z − m)/s is
+// kept for backward. Rows are independent and shared among threads by parallel_for's static
+// split, so the bits do not depend on the thread count; the per-row losses are summed in double
+// in row order.
+#define CE_LANES 16
+
+typedef struct CeFast {
+    const float *z;
+    float *p;                // (B, V) softmax, or NULL (not recording)
+    const int *t;
+    double *row_loss;        // (B)
+    int V;
+    float g;                 // backward: dL/dloss / B
+    float *dz;               // backward: (B, V)
+} CeFast;
+
+static void ce_fast_row(void *ctx, int i)
+{
+    const CeFast *c = ctx;
+    const int V = c->V;
+    const float *z = c->z + (size_t)i * V;
+    float mx[CE_LANES];
+    for (int l = 0; l < CE_LANES; l++) mx[l] = z[0];
+    int j = 0;
+    for (; j + CE_LANES <= V; j += CE_LANES)
+        for (int l = 0; l < CE_LANES; l++) mx[l] = z[j + l] > mx[l] ? z[j + l] : mx[l];
+    float m = mx[0];
+    for (int l = 1; l < CE_LANES; l++) m = mx[l] > m ? mx[l] : m;
+    for (; j < V; j++) m = z[j] > m ? z[j] : m;
+    float acc[CE_LANES] = {0};
+    float *p = c->p ? c->p + (size_t)i * V : NULL;
+    j = 0;
+    if (p) {
+        for (; j + CE_LANES <= V; j += CE_LANES)
+            for (int l = 0; l < CE_LANES; l++) {
+                float e = dl_fast_expf(z[j + l] - m);
+                p[j + l] = e;
+                acc[l] += e;
+            }
+    } else {
+        for (; j + CE_LANES <= V; j += CE_LANES)
+            for (int l = 0; l < CE_LANES; l++) acc[l] += dl_fast_expf(z[j + l] - m);
+    }
+    for (int l = 0; j < V; j++, l++) {
+        float e = dl_fast_expf(z[j] - m);
+        if (p) p[j] = e;
+        acc[l] += e;
+    }
+    for (int w = CE_LANES / 2; w >= 1; w /= 2)          // the fixed tree: 8, 4, 2, 1
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    float s = acc[0];
+    c->row_loss[i] = (double)m + log((double)s) - (double)z[c->t[i]];
+    if (p) {
+        float inv = 1.0f / s;
+        for (int k = 0; k < V; k++) p[k] *= inv;
+    }
+}
+
+static void ce_fast_back_row(void *ctx, int i)
+{
+    const CeFast *c = ctx;
+    const int V = c->V;
+    const float *p = c->p + (size_t)i * V;
+    float *dz = c->dz + (size_t)i * V;
+    for (int j = 0; j < V; j++) dz[j] += c->g * p[j];
+    dz[c->t[i]] -= c->g;
+}
+
+static void cross_entropy_fast_backward(Node *n)
+{
+    Tensor *z = n->in[0];
+    if (!z->grad) return;
+    CeFast c = *(const CeFast *)n->saved;
+    c.g = n->out->grad[0] / (float)z->shape[0];
+    c.dz = z->grad;
+    run_tasks(z->shape[0], ce_fast_back_row, &c, z->size);
+}
+
+Tensor *op_cross_entropy_fast(Tape *tp, Tensor *logits, const int *targets)
+{
+    int B, V;
+    tensor_require_2d(logits, "cross_entropy_fast (logits)", &B, &V);
+    for (int i = 0; i < B; i++)
+        DL_CHECK(targets[i] >= 0 && targets[i] < V, "cross_entropy: target %d of row %d is "
+                 "outside [0, %d)", targets[i], i, V);
+    Tensor *loss = scalar_output(tp, &logits, 1);
+    const bool rec = tp->recording && loss->requires_grad;
+    CeFast *c = arena_alloc(tp->arena, sizeof *c);
+    *c = (CeFast){.z = logits->data, .t = targets, .V = V,
+                  .p = rec ? arena_alloc_uninit(tp->arena, logits->size * sizeof(float)) : NULL,
+                  .row_loss = arena_alloc_uninit(tp->arena, (size_t)B * sizeof(double))};
+    run_tasks(B, ce_fast_row, c, logits->size);
+    double total = 0.0;
+    for (int i = 0; i < B; i++) total += c->row_loss[i];
+    loss->data[0] = (float)(total / B);
+    Node *n = tape_record(tp, "cross_entropy_fast", cross_entropy_fast_backward, loss, &logits, 1);
+    if (n) {
+        n->saved = c;
         n->iparam = targets;
     }
     return loss;

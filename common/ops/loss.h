@@ -10,6 +10,11 @@
  * logsumexp(z) - z_target, computed stably. Backward: (softmax(z) - onehot) / B.
  * Dies on a target out of range. */
 Tensor *op_cross_entropy(Tape *tp, Tensor *logits, const int *targets);
+/* The same loss for a big vocabulary (a language model's (B·T, 10000) logits): float32 with the
+ * vectorized exp of kernels/fastmath.h, rows shared among threads (the same bits for any thread
+ * count). Agrees with op_cross_entropy to ~1e-6 relative; chapters 1–4 keep op_cross_entropy
+ * (their reference numbers), chapter 5's training loss uses this. */
+Tensor *op_cross_entropy_fast(Tape *tp, Tensor *logits, const int *targets);
 /* Class-weighted cross-entropy from logits (B, V), as torch's CrossEntropyLoss(weight=…):
  * Σ_i w[y_i]·(logsumexp(z_i) − z_i[y_i]) / Σ_i w[y_i]. class_weight (V) must stay valid
  * until backward; dies on a target out of range or a non-positive total weight. */
