@@ -48,7 +48,9 @@ void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
  * transpose (N, K) with row stride ldb (>= K): the backward products of a layer, xᵀ·dy and
  * dy·Wᵀ, without transposed copies. Under v4_threads the packing reads the transposed operand
  * directly (the packed panels, hence the results, are those of gemm() on transposed copies);
- * under any other rung it makes the copies and calls gemm(). */
+ * under any other rung it makes the copies and calls gemm(). It also splits products from
+ * 2^21 FLOP among the threads (v4: from 2^23), for the small GEMMs of a recurrent loop; the
+ * bits do not depend on the thread count. */
 void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda,
              const float *B, int ldb, float *C, int ldc, bool accumulate);
 

@@ -224,6 +224,62 @@ static void forward_row(const Ctx *c, int b, int t, const float *xg, const float
                      l->aux2 ? l->aux2 + r * l->H : NULL, l->y + r * l->H);
 }
 
+// The same step as forward_row for all B examples, written as separate passes over the
+// (B, G·H) gate block, as one would with whole-array operations (v1, v2): (1) pre-activations
+// into a temporary, (2) σ / tanh into act, (3) the state update. Each element sees the same
+// operations in the same order as in cell_forward_row, so the values are the same; the cost
+// is the extra trips through memory (and no vectorized σ), which v3 removes.
+static void forward_block_unfused(const Ctx *c, int t, const float *xg, int ldx,
+                                  const float *hg, float *pre)
+{
+    RnnLayer *l = c->l;
+    const int B = l->B, H = l->H, GH = c->GH;
+    const CellKind k = l->kind;
+    for (int b = 0; b < B; b++) {                                   // (1) pre-activations
+        const float *x = xg + (size_t)b * ldx, *h = hg + (size_t)b * GH;
+        float *p = pre + (size_t)b * GH;
+        for (int j = 0; j < GH; j++) {
+            if (k == CELL_GRU && j >= 2 * H) p[j] = x[j] + l->b_ih[j];        // x W_in + b_in
+            else p[j] = (x[j] + l->b_ih[j]) + (h[j] + l->b_hh[j]);
+        }
+        if (k == CELL_GRU) {
+            float *aux = l->aux + row_bt(l, b, t) * H;
+            for (int j = 0; j < H; j++) aux[j] = h[2 * H + j] + l->b_hh[2 * H + j];   // h W_hn + b_hn
+        }
+    }
+    for (int b = 0; b < B; b++) {                                   // (2) nonlinearities
+        const float *p = pre + (size_t)b * GH;
+        float *a = l->act + row_bt(l, b, t) * GH;
+        if (k == CELL_RNN)
+            for (int j = 0; j < H; j++) a[j] = tanhf(p[j]);
+        if (k == CELL_LSTM)
+            for (int j = 0; j < GH; j++) a[j] = j >= 2 * H && j < 3 * H ? tanhf(p[j]) : sigmoidf(p[j]);
+        if (k == CELL_GRU) {
+            const float *hn = l->aux + row_bt(l, b, t) * H;
+            for (int j = 0; j < 2 * H; j++) a[j] = sigmoidf(p[j]);
+            for (int j = 0; j < H; j++) a[2 * H + j] = tanhf(p[2 * H + j] + a[j] * hn[j]);
+        }
+    }
+    for (int b = 0; b < B; b++) {                                   // (3) the state update
+        size_t r = row_bt(l, b, t);
+        const float *a = l->act + r * GH, *hp = hprev(c, b, t), *cp = cprev(c, b, t);
+        float *h = l->y + r * H;
+        for (int j = 0; j < H; j++) {
+            if (k == CELL_RNN) {
+                h[j] = a[j];
+            } else if (k == CELL_LSTM) {
+                float cj = a[H + j] * cp[j] + a[j] * a[2 * H + j];
+                float tc = tanhf(cj);
+                l->aux[r * H + j] = cj;
+                l->aux2[r * H + j] = tc;
+                h[j] = a[3 * H + j] * tc;
+            } else {
+                h[j] = (1.0f - a[H + j]) * a[2 * H + j] + a[H + j] * hp[j];
+            }
+        }
+    }
+}
+
 static void write_final_state(const Ctx *c)
 {
     RnnLayer *l = c->l;
@@ -403,11 +459,11 @@ static void rnn_v1_forward(RnnLayer *l)
     Ctx c = ctx_make(l);
     size_t bg = (size_t)l->B * c.GH;
     float *xg = scratch_floats(l->scratch, bg), *hg = scratch_floats(l->scratch, bg);
+    float *pre = scratch_floats(l->scratch, bg);
     for (int t = 0; t < l->T; t++) {
         gemm(l->B, c.GH, l->C, l->x + (size_t)t * l->C, l->T * l->C, l->w_ih, c.GH, xg, c.GH, false);
         step_recurrent_gemm(&c, t, hg);
-        for (int b = 0; b < l->B; b++)
-            forward_row(&c, b, t, xg + (size_t)b * c.GH, hg + (size_t)b * c.GH);
+        forward_block_unfused(&c, t, xg, c.GH, hg, pre);
     }
     write_final_state(&c);
 }
@@ -471,7 +527,8 @@ static void rnn_v1_backward(RnnLayer *l)
 // only the recurrent GEMM (B, H)·(H, G·H) stays inside the sequential loop. In backward the
 // same: the loop only carries dh back through W_hh; dx = dgx·W_ihᵀ, dW_ih = Xᵀ·dgx and
 // dW_hh = H_prevᵀ·dgh (h_{t-1} of every step stacked) are one big GEMM each afterwards, and the
-// bias grads one column sum over all B·T rows.
+// bias grads one column sum over all B·T rows. The transposed operands (W_hhᵀ, W_ihᵀ, Xᵀ, H_prevᵀ)
+// are read in place by gemm_ex, which packs them transposed: no copies.
 typedef struct Rows {
     const Ctx *c;
     Back *k;
@@ -508,12 +565,16 @@ static void hoisted_forward(RnnLayer *l, bool threads)
     const int BT = l->B * l->T;
     float *xg = scratch_floats(l->scratch, (size_t)BT * c.GH);
     float *hg = scratch_floats(l->scratch, (size_t)l->B * c.GH);
+    float *pre = scratch_floats(l->scratch, (size_t)l->B * c.GH);
     gemm(BT, c.GH, l->C, l->x, l->C, l->w_ih, c.GH, xg, c.GH, false);
     bool par = threads && threads_get() > 1 && l->B > 1;
     for (int t = 0; t < l->T; t++) {
-        step_recurrent_gemm(&c, t, hg);
+        const float *hp = t == 0 ? c.h0 : l->y + (size_t)(t - 1) * l->H;
+        gemm_ex(false, false, l->B, c.GH, l->H, hp, t == 0 ? l->H : l->T * l->H, l->w_hh, c.GH,
+                hg, c.GH, false);
         Rows w = {&c, NULL, xg, hg, t};
-        if (par) parallel_for(l->B, forward_row_task, &w);
+        if (!threads) forward_block_unfused(&c, t, xg + (size_t)t * c.GH, l->T * c.GH, hg, pre);
+        else if (par) parallel_for(l->B, forward_row_task, &w);
         else forward_rows_serial(&w);
     }
     write_final_state(&c);
@@ -557,8 +618,10 @@ static void rnn_v2_backward(RnnLayer *l) { hoisted_backward(l, false); }
 // What changed: the B rows of each step's gate block are shared among the pool's threads
 // (base/threads.h: a static split, so each row is always computed by the same arithmetic and
 // the result does not depend on the thread count); each row runs the fused cell (all gates of
-// a unit at once, biases added on the fly, no temporaries). The GEMMs are threaded by the GEMM
-// rung itself.
+// a unit at once, biases added on the fly, no temporaries), with σ and tanh from
+// kernels/fastmath.h so that the compiler vectorizes the whole unit loop (libm's expf and
+// tanhf are calls, one element at a time). The GEMMs are threaded by the GEMM itself
+// (gemm_ex splits even the small recurrent products).
 static void rnn_v3_forward(RnnLayer *l) { hoisted_forward(l, true); }
 static void rnn_v3_backward(RnnLayer *l) { hoisted_backward(l, true); }
 

@@ -13,11 +13,15 @@
  *                    before the recurrence, only (B, H)·(H, G·H) inside the loop; in backward
  *                    dW_ih, dX and dW_hh as one big GEMM each after the loop
  *   v3_fused_threads v2 with the bias adds, the gate nonlinearities and the cell update fused
- *                    into one pass over the (B, G·H) block, rows shared among threads
+ *                    into one pass over the (B, G·H) block (v1 and v2 make three passes through
+ *                    a temporary), σ and tanh vectorized (kernels/fastmath.h), rows shared
+ *                    among threads
  *   auto = v3_fused_threads.
- * GEMMs come from kernels/gemm.h (the selected GEMM rung). Every rung agrees with v0 to float
- * rounding, and each gives the same bits for any thread count (threads split batch rows,
- * each row's arithmetic is the same; every sum runs in a fixed order).
+ * GEMMs come from kernels/gemm.h (the selected GEMM rung; v2 and v3 read transposed weights
+ * and inputs in place through gemm_ex). Every rung agrees with v0 to float rounding (v3's σ
+ * and tanh to ~2e-7), and each gives the same bits for any thread count (threads split batch
+ * rows, each row's arithmetic is the same; every sum runs in a fixed order).
+ * Cost per layer and sequence: forward 2·B·T·G·H·(C + H) FLOP, backward twice that.
  */
 #ifndef DL_KERNELS_RECURRENT_H
 #define DL_KERNELS_RECURRENT_H

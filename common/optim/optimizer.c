@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 #include "kernels/adam.h"
 
 void sgd_step(Params *p, float lr)
@@ -181,6 +182,38 @@ static void step_rmsprop(const OptConfig *c, float *th, const float *gr, float *
     }
 }
 
+// The SGD family on a big parameter (an embedding or a softmax head: millions of floats),
+// cut into fixed chunks shared among the threads. Each element's update is the same
+// arithmetic wherever it runs, so the result is the same bits for any thread count.
+#define SGD_CHUNK 65536
+
+typedef struct SgdJob {
+    const OptConfig *c;
+    float *th, *u;
+    const float *g;
+    size_t n;
+    float lr;
+} SgdJob;
+
+static void sgd_chunk(void *ctx, int k)
+{
+    const SgdJob *j = ctx;
+    size_t lo = (size_t)k * SGD_CHUNK, hi = lo + SGD_CHUNK < j->n ? lo + SGD_CHUNK : j->n;
+    step_sgd(j->c, j->th + lo, j->g + lo, j->u ? j->u + lo : NULL, hi - lo, j->lr);
+}
+
+static void step_sgd_par(const OptConfig *c, float *th, const float *g, float *u, size_t n,
+                         float lr)
+{
+    int chunks = (int)((n + SGD_CHUNK - 1) / SGD_CHUNK);
+    if (threads_get() < 2 || chunks < 2) {
+        step_sgd(c, th, g, u, n, lr);
+        return;
+    }
+    SgdJob j = {c, th, u, g, n, lr};
+    parallel_for(chunks, sgd_chunk, &j);
+}
+
 void optim_step(Optimizer *o, float lr)
 {
     char who[64];
@@ -196,7 +229,7 @@ void optim_step(Optimizer *o, float lr)
         switch (c->kind) {
         case OPT_SGD:
         case OPT_MOMENTUM:
-        case OPT_NESTEROV: step_sgd(c, th, g, m, n, lr); break;
+        case OPT_NESTEROV: step_sgd_par(c, th, g, m, n, lr); break;
         case OPT_ADAGRAD: step_adagrad(c, th, g, v, n, lr); break;
         case OPT_RMSPROP: step_rmsprop(c, th, g, v, m, n, lr); break;
         case OPT_ADAM:
