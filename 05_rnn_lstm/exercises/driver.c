@@ -58,8 +58,9 @@ __attribute__((unused)) static Fixture fixture_load(void)
     const char *path = EX_CHAPTER_DIR "/expected/torch_lstm_clip.txt";
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "driver: cannot open %s: the PyTorch fixture of this exercise is missing "
-                "(instructors: /usr/bin/python3 scripts/gen_fixtures_ex05.py)\n", path);
+        fprintf(stderr, "driver: cannot open %s, the PyTorch fixture of this exercise: run the driver "
+                "through the grader (make grade), or by hand from the repository root; if the file is "
+                "missing, instructors: /usr/bin/python3 scripts/gen_fixtures_ex05.py\n", path);
         exit(1);
     }
     Fixture fx = {0};
@@ -427,7 +428,7 @@ static void run(void)
         int n[8];
         if (n_grads > 8) { fprintf(stderr, "driver: %s: too many grads\n", p); exit(1); }
         for (int i = 0; i < n_grads; i++) {
-            char gname[16];
+            char gname[32];
             snprintf(gname, sizeof gname, "g%d", i);
             const Block *gb = fixture_block(&fx, p, gname, 0);
             n[i] = (int)gb->n;
@@ -439,7 +440,7 @@ static void run(void)
         snprintf(name, sizeof name, "%s_norm", p);
         ex_put(name, 0, norm);
         for (int i = 0; i < n_grads; i++) {
-            char gname[16];
+            char gname[32];
             snprintf(gname, sizeof gname, "g%d.out.f32", i);
             double di = max_abs_diff(grads[i], fixture_get(&fx, p, gname, (size_t)n[i]), (size_t)n[i]);
             d = isnan(di) ? NAN : fmax(d, di);
