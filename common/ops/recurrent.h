@@ -28,8 +28,7 @@
 
 #include "autograd/tape.h"
 #include "autograd/tensor.h"
-
-typedef enum CellKind { CELL_RNN, CELL_LSTM, CELL_GRU } CellKind;
+#include "kernels/recurrent.h"   // CellKind (the kernels need it too), RNN_LADDER
 
 /* Gates G of a cell: RNN 1, LSTM 4, GRU 3. */
 int cell_gates(CellKind kind);
@@ -58,6 +57,8 @@ typedef struct RecurrentArgs {
 } RecurrentArgs;
 
 /* Run the cell over x (B, T, C) (batch first, as nn.LSTM(batch_first=True)) from h0 (and c0):
+ * (one autograd node; backward reads x, the weights, h0 and c0 again, so their data must not
+ * change before backward — nn/recurrent.c copies a carried state before passing it as h0)
  * returns the output sequence (B, T, H) = h_1 … h_T on tp, and writes h_n (and c_n) when
  * asked. PyTorch's return values: RNN/GRU (output, h_n), LSTM (output, (h_n, c_n)).
  * Dies with a message naming the tensor and both shapes when a shape does not fit. */
