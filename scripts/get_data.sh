@@ -260,6 +260,7 @@ text_ok() {
 # install_file PART REL WHAT: move PART to data/REL (atomic: the same file system) and say so.
 install_file() {
   mkdir -p "$(dirname "$data/$2")"
+  chmod u+w,a+r "$1"                    # a read-only mirror's mode is not kept
   mv -f "$1" "$data/$2"
   echo "data: $(show "$data/$2") $3"
 }
