@@ -157,6 +157,10 @@ START_TEST(test_word_vocab_max_words_and_unk_in_the_text)
     ck_assert_int_eq(vocab_id(&v, "<unk>"), 0);
     ck_assert_int_eq(vocab_id(&v, "x"), 2);
     vocab_free(&v);
+    // a text of only "<unk>" (a fuzzer's find): V = 2, no word besides <unk> and <eos>
+    ck_assert(vocab_build_words(&v, U " <unk>", 6, 7, err, sizeof err));
+    ck_assert_int_eq(v.V, 2);
+    vocab_free(&v);
     // many distinct words: the hash table grows (rehashes) and still finds every one
     char *big = malloc(20000 * 7);
     size_t len = 0;

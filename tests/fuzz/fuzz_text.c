@@ -117,8 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // word level
     err[0] = '\0';
     if (vocab_build_words(&v, text, n, max_words, err, sizeof err)) {
-        contract(!v.chars && v.V >= 3 && (max_words == 0 || v.V <= max_words),
-                 "a word vocabulary has <unk>, <eos>, a word, at most max_words");
+        contract(!v.chars && v.V >= 2 && (max_words == 0 || v.V <= max_words),
+                 "a word vocabulary has <unk>, <eos> (a text of only \"<unk>\" has no more), "
+                 "at most max_words tokens");
         contract(v.unk == 0 && v.eos == 1 && vocab_id(&v, VOCAB_UNK) == 0 &&
                  vocab_id(&v, VOCAB_EOS) == 1, "<unk> and <eos> are ids 0 and 1");
         for (int i = 0; i < v.V; i++) {
