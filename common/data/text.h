@@ -22,8 +22,8 @@ typedef struct Text {
     size_t n;
 } Text;
 
-/* Read a whole file (any bytes; t->bytes[n] = 0). Errors (false, err filled): the file is missing or not a regular file
- * ("…: no such file (run: make data)"), unreadable, or empty. */
+/* Read a whole file (any bytes; t->bytes[n] = 0). Errors (false, err filled): the file is
+ * missing or not a regular file ("…: no such file (run: make data)"), unreadable, or empty. */
 bool text_load(const char *path, Text *t, char *err, size_t errlen);
 void text_free(Text *t);
 
@@ -70,8 +70,8 @@ bool vocab_encode_chars(const Vocab *v, const unsigned char *text, size_t n, int
 
 /* Word level: the ids of text's words with "<eos>" for every '\n' (an empty line gives one
  * too, as Zaremba's reader; a last line with words but no '\n' gets one), words outside the
- * vocabulary as <unk>. Returns a malloc'ed array (free it)
- * and its length in *n_out; false with err filled when the text holds no token. */
+ * vocabulary as <unk>. Returns a malloc'ed array (free it) and its length in *n_out; false
+ * with err filled (and *out = NULL) when the text holds no token. */
 bool vocab_encode_words(const Vocab *v, const unsigned char *text, size_t n, int **out,
                         size_t *n_out, char *err, size_t errlen);
 
