@@ -5,6 +5,8 @@
 #   tests/fuzz/corpus/checkpoint/  inputs for tests/fuzz/fuzz_checkpoint.c: a mode byte (odd:
 #                            the target recomputes the trailing CRC-32 before parsing), then
 #                            the checkpoint file (format in common/train/checkpoint.h).
+#   tests/fuzz/corpus/text/  inputs for tests/fuzz/fuzz_text.c: a settings byte (B, T,
+#                            max_words), then the text.
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -148,6 +150,30 @@ printf '\x00DLCKPT\r\n\x01\x00' > "$out/short-header"     # ends inside the vers
 { header test/model 4000000; record fc.w 1 2; } | ckpt 1 too-many-records
 { header test/model 1; rechead 'fc\x00w' 1 0; bytes 4 0; } | ckpt 1 nul-in-name
 { header '' 0; } | ckpt 1 empty-model-name
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- text: a settings byte (bits 0-1: B - 1, bits 2-4: T - 1, bits 5-7: max_words code),
+# then the text ----
+out=tests/fuzz/corpus/text
+mkdir -p "$out"
+# text NAME SETTINGS TEXT: one seed (printf escapes allowed in TEXT).
+text() { { printf "\\x$(printf %02x "$2")"; printf "$3"; } > "$out/$1"; }
+text hello            0x05 'hello world\n'
+text ptb-lines        0x09 ' aer banknote berlitz calloway\n pierre <unk> N years old will join the board\n mr. <unk> is chairman of <unk> n.v.\n'
+text crlf             0x00 'first line\r\nsecond line\r\n\r\nlast'
+text empty-lines      0x46 'a\n\n\nb c\n\n'
+text no-final-newline 0x2a 'to be or not to be that is the question'
+text max-words-limit  0x61 'b a b c\nc b\nd\nd d e f g h i j\n'
+text max-words-2      0x20 'a b c\n'
+text only-space       0x03 ' \t \r\v\f  '
+text nul-byte         0x04 'ab\ncd\0ef\n'
+text high-bytes       0x0b '\xe2\x80\x94 caf\xc3\xa9 \xff\xfe\x80\n\x07\x1b[0m'
+text one-char         0x00 'x'
+text shakespeare      0x1f 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n'
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
