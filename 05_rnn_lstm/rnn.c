@@ -2,7 +2,7 @@
  * time, vanishing and exploding gradients and clipping, the LSTM and the GRU, character- and
  * word-level language models on real text, sampling, and a time-series forecaster.
  * Build: make chapter5    Run: ./05_rnn_lstm/run --quick    Bench: ./05_rnn_lstm/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 05_rnn_lstm/*.c $(find common -name '*.c') -lm -pthread -o 05_rnn_lstm/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 05_rnn_lstm/{rnn,lm,bench,forecast}.c $(find common -name '*.c') -lm -pthread -o 05_rnn_lstm/run
  * Sections (lecture order): 1 why_recurrence, 2 bptt (by hand, gradient norms, clipping),
  *   3 cells (LSTM/GRU parameter counts, perplexity), 4 kernel lesson (bench.c), 5 char_lm (tiny
  *   Shakespeare or --text FILE; samples), 6 compare (RNN vs GRU vs LSTM), 7 ptb (Zaremba small),
@@ -69,11 +69,13 @@ typedef struct Flags {
 // word, and the split (the first 90 % trains, the last 10 % validates; never shuffled — the
 // order of the text is what a language model learns).
 typedef struct Corpus {
-    char name[64];        // "tinyshakespeare", "bible-kjv", or the --text file
+    char name[512];       // "tinyshakespeare", "bible-kjv", or the --text file
     Text text;
     Vocab vocab;
     int *ids;             // (n)
-    size_t n, n_train;
+    size_t n, n_train;    // ids[0 … n_train) train
+    size_t n_val;         // ids[n_train … n_train + n_val) validate: the rest of the text, or
+                          // its first 8192 tokens with --quick (an evaluation costs seconds)
 } Corpus;
 
 static void corpus_free(Corpus *c)
@@ -117,6 +119,7 @@ static void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
     if (!vocab_encode_chars(&c->vocab, c->text.bytes, c->n, c->ids, err, sizeof err))
         dl_die("%s", err);
     c->n_train = c->n - c->n / 10;
+    c->n_val = c->n - c->n_train;
 }
 // endregion
 
@@ -137,10 +140,13 @@ typedef struct LmRun {
     bool main;               // prints per epoch; --save writes it; --resume may continue it
     bool stop_on_divergence; // record a divergence instead of exiting
     const char *prefix;      // metric keys (NULL: none)
+    float rho;               // > 0: every layer's W_hh = rho·Q, Q orthogonal (section 2)
     const Vocab *vocab;      // character models: saved in the checkpoint with the sizes, so
                              // that --sample can rebuild the model from the file alone
     double seconds;          // out: training time
 } LmRun;
+
+static void scaled_orthogonal(float *w, int n, float rho, Rng *rng);   // region bptt
 
 static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLog *log)
 {
@@ -150,6 +156,9 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
     rng_seed(&rng, ch->cli.seed);
     model_init(m, name);
     lm_init(lm, m, &r->cfg, &rng);
+    DL_CHECK(r->rho == 0 || r->cfg.kind == CELL_RNN, "lm_run: rho is for RNN cells (W_hh (H, H))");
+    for (int l = 0; r->rho > 0 && l < r->cfg.L; l++)
+        scaled_orthogonal(lm->rnn.w_hh[l]->data, r->cfg.H, r->rho, &rng);
     if (r->vocab) {   // buffers "lm.config" (kind, V, D, H, L, B) and "lm.vocab" (V byte values)
         const LmConfig *g = &r->cfg;
         float *conf = arena_alloc(&m->params, 6 * sizeof *conf);
@@ -167,7 +176,7 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
     TrainConfig tc = {.label = r->label, .epochs = r->epochs, .max_steps = r->max_steps,
                       .opt = r->opt, .schedule = r->schedule, .clip_norm = r->clip,
                       .stop_on_divergence = r->stop_on_divergence,
-                      .val_tokens = c->ids + c->n_train, .n_val_tokens = c->n - c->n_train,
+                      .val_tokens = c->ids + c->n_train, .n_val_tokens = c->n_val,
                       .val_B = r->cfg.B_eval, .val_T = r->T, .eval_before = r->main,
                       .print = r->main, .metrics = r->prefix ? &ch->metrics : NULL,
                       .prefix = r->prefix, .cli = &ch->cli, .save = r->main};
@@ -422,40 +431,53 @@ static void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
 // optimizer step, when ‖g‖ > max_norm every gradient is scaled by max_norm / ‖g‖ (optim/clip.h,
 // applied by train_run when clip_norm > 0). The same vanilla-RNN character model and learning
 // rate, once without and once with clipping.
+typedef struct ClipSetup { int H, T, B; float lr, clip, rho; long steps; } ClipSetup;
+
+// One vanilla-RNN character run of the clipping demonstration; W_hh = ρ·Q (Q orthogonal).
+static void clip_run(Chapter *ch, const Corpus *c, const ClipSetup *k, TrainLog *log)
+{
+    LmRun r = {.name = k->clip > 0 ? "clip_on" : "clip_off",
+               .label = k->clip > 0 ? "RNN, clipped" : "RNN, no clip",
+               .cfg = {.kind = CELL_RNN, .V = c->vocab.V, .D = 32, .H = k->H, .L = 1, .B = k->B,
+                       .B_eval = k->B},
+               .T = k->T, .epochs = 1000, .max_steps = k->steps, .opt = optim_defaults(OPT_SGD),
+               .clip = k->clip, .stop_on_divergence = true, .rho = k->rho};
+    r.opt.lr = k->lr;
+    Model m;
+    RnnLM lm;
+    lm_run(ch, &r, c, &m, &lm, log);
+    model_free(&m);
+}
+
 static void clipping_section(Chapter *ch, const Corpus *c, bool quick)
 {
-    static const float CLIPS[2] = {0.0f, 5.0f};
-    const long steps = quick ? 40 : 300;
-    printf("a vanilla RNN character model (H = 256, T = 50, B = 32), SGD lr 2, %ld steps, "
-           "W_hh initialised with ρ = 1.5:\n", steps);
-    for (int k = 0; k < 2; k++) {
-        LmRun r = {.name = k ? "clip_on" : "clip_off", .label = k ? "RNN, clip 5" : "RNN, no clip",
-                   .cfg = {.kind = CELL_RNN, .V = c->vocab.V, .D = 32, .H = 256, .L = 1, .B = 32,
-                           .B_eval = 32},
-                   .T = 50, .epochs = 1, .max_steps = steps, .opt = optim_defaults(OPT_SGD),
-                   .clip = CLIPS[k], .stop_on_divergence = true};
-        r.opt.lr = 2.0f;
-        Model m;
-        RnnLM lm;
+    ClipSetup k = {.H = 256, .T = 50, .B = 32, .lr = 1.0f, .clip = 0, .rho = 1.5f,
+                   .steps = quick ? 40 : 300};
+    printf("a vanilla RNN character model (H = %d, T = %d, B = %d), SGD lr %g, %ld steps, "
+           "W_hh = %.1f·Q (Q orthogonal):\n", k.H, k.T, k.B, (double)k.lr, k.steps, (double)k.rho);
+    static const float CLIPS[2] = {0.0f, 1.0f};
+    for (int i = 0; i < 2; i++) {
+        k.clip = CLIPS[i];
         TrainLog log;
-        lm_run(ch, &r, c, &m, &lm, &log);
+        clip_run(ch, c, &k, &log);
+        const char *key = i ? "clip_on" : "clip_off";
+        char label[64];
+        snprintf(label, sizeof label, i ? "clip at %.0f" : "no clipping", (double)k.clip);
         float worst = 0;
-        for (long i = 0; i < log.steps; i++) worst = fmaxf(worst, isfinite(log.step_loss[i]) ? log.step_loss[i] : INFINITY);
-        const char *key = k ? "clip_on" : "clip_off";
+        for (long j = 0; j < log.steps; j++) worst = fmaxf(worst, log.step_loss[j]);
         if (log.diverged)
-            printf("  %-13s diverged at step %ld (loss %.4g, first step %.4f)\n", r.label,
+            printf("  %-13s diverged at step %ld (loss %.4g; first step %.4f)\n", label,
                    log.diverged_step, (double)log.diverged_loss, (double)log.step_loss[0]);
         else
-            printf("  %-13s stable: %ld steps, loss %.4f → %.4f (highest %.4f), val loss %.4f\n",
-                   r.label, log.steps, (double)log.step_loss[0],
-                   (double)log.step_loss[log.steps - 1], (double)worst,
-                   (double)log.val_loss[log.epochs_run]);
+            printf("  %-13s stable: %ld steps, loss %.4f → %.4f (highest %.4f)\n", label,
+                   log.steps, (double)log.step_loss[0], (double)log.step_loss[log.steps - 1],
+                   (double)worst);
         metrics_setf(&ch->metrics, log.diverged, "%s_diverged", key);
         metrics_setf(&ch->metrics, log.diverged ? (double)log.diverged_step : (double)log.steps,
                      "%s_steps", key);
-        if (!log.diverged) metrics_setf(&ch->metrics, log.step_loss[log.steps - 1], "%s_final_loss", key);
+        if (!log.diverged)
+            metrics_setf(&ch->metrics, log.step_loss[log.steps - 1], "%s_final_loss", key);
         train_log_free(&log);
-        model_free(&m);
     }
 }
 // endregion
@@ -498,7 +520,7 @@ static void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
     Model u;
     model_init(&u, "05_rnn_lstm/uniform");
     int V = c->vocab.V;
-    LmEval e = eval_lm(&u, &V, uniform_forward, c->ids + c->n_train, c->n - c->n_train, 1, 256);
+    LmEval e = eval_lm(&u, &V, uniform_forward, c->ids + c->n_train, c->n_val, 1, 256);
     printf("a uniform model over the V = %d characters of %s, on %ld validation characters: "
            "cross-entropy %.4f nats = ln %d, perplexity exp(%.4f) = %.3f = V\n", V, c->name,
            e.tokens, e.loss, V, e.loss, e.ppl);
@@ -590,8 +612,9 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
     token_batcher_free(&probe);
     r.schedule = (Schedule){.kind = SCHED_COSINE, .min_lr = r.opt.lr / 10,
                             .total_steps = r.epochs * spe};
-    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%)\n", c->name,
-           c->n, c->vocab.V, c->n_train, c->n - c->n_train);
+    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%%s)\n", c->name,
+           c->n, c->vocab.V, c->n_train, c->n_val, c->n_val < c->n - c->n_train ? "; --quick: its "
+           "start" : "");
     printf("LSTM: %d layers × H = %d, embedding D = %d, T = %d, B = %d; Adam lr %g (cosine to "
            "%g), clip 5; %d epoch(s) of %d steps%s\n", r.cfg.L, r.cfg.H, r.cfg.D, r.T, r.cfg.B,
            (double)r.opt.lr, (double)r.opt.lr / 10, r.epochs, spe,
@@ -604,11 +627,11 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
     const double vl = log.val_loss[log.epochs_run];
     printf("  validation: %.4f nats/char = %.4f bits/char, perplexity %.2f (uniform: %d; "
            "char-rnn-style models reach ≈ 1.5 nats or lower on tiny Shakespeare)\n", vl,
-           vl / log(2.0), exp(vl), c->vocab.V);
+           vl / LN2, exp(vl), c->vocab.V);
     Metrics *mt = &ch->metrics;
     record_steps(mt, "char", &log);
     metrics_set(mt, "char_val_loss", vl);
-    metrics_set(mt, "char_val_bits", vl / log(2.0));
+    metrics_set(mt, "char_val_bits", vl / LN2);
     metrics_set(mt, "char_params", (double)params_count(&cm->m.p));
     metrics_set(mt, "char_train_s", r.seconds);
     // the curves in nats and in bits per character
@@ -754,6 +777,8 @@ static void ptb_section(Chapter *ch)
     // one array: train then valid, so that lm_run's split (n_train) validates on ptb.valid
     c.n = n[0] + n[1];
     c.n_train = n[0];
+    c.n_val = n[1];
+    if (q) n[1] = n[2] = c.n_val = 4000;   // --quick: the first 4000 tokens of valid and test
     c.ids = dl_malloc(c.n * sizeof *c.ids, "ptb ids");
     memcpy(c.ids, ids[0], n[0] * sizeof *c.ids);
     memcpy(c.ids + n[0], ids[1], n[1] * sizeof *c.ids);
@@ -822,6 +847,7 @@ int main(int argc, char **argv)
         {"seq-len", 'i', &f.seq_len, 0, "the character model's BPTT window T (0: 100, 32 --quick)"},
         {"batch", 'i', &f.batch, 0, "the character model's batch B (0: 32, 16 --quick)"},
     };
+    kernels_register(&RNN_LADDER);   // before the flags: --kernel rnn=RUNG, --help lists it
     Chapter ch;
     chapter_begin(&ch, "05_rnn_lstm", argc, argv, "Chapter 5: recurrent networks — BPTT, "
                   "vanishing/exploding gradients, clipping, LSTM and GRU language models on tiny "
@@ -845,6 +871,7 @@ int main(int argc, char **argv)
     if (f.sample) return sample_only(&ch, &f);
     Corpus chars;   // data first: a missing file costs no time
     load_char_corpus(cli, &f, &chars);
+    if (cli->quick && chars.n_val > 8192) chars.n_val = 8192;
     printf("data: %s from %s; %d thread(s), seed %llu, recurrent rung %s%s\n", chars.name,
            f.text[0] ? f.text : cli->data_dir, threads_get(), (unsigned long long)cli->seed,
            ladder_selected(&RNN_LADDER)->name, cli->quick ? ", --quick" : "");
