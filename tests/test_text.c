@@ -17,6 +17,7 @@
 #include "data/text.h"
 #include "nn/linear.h"
 #include "optim/schedule.h"
+#include "report/cli.h"
 #include "report/metrics.h"
 #include "train/eval.h"
 #include "train/loop.h"
@@ -506,6 +507,106 @@ START_TEST(test_train_run_refuses_a_validation_stream_too_short)
 }
 END_TEST
 
+// ---- Ctrl-C and --resume in the middle of a token stream ----
+
+// A language-model run: the bigram model on a Markov stream in a TokenBatcher (B = 4, T = 5:
+// 29 windows an epoch), Zaremba's delayed halving (from epoch 3 on), a validation stream,
+// keep_best; its final parameters (*params) and log.
+static void lm_resumable_run(const Cli *cli, float **params, size_t *n, TrainLog *lg)
+{
+    int *tr = markov(600, 5), *val = markov(103, 6);
+    Model m;
+    model_init(&m, "test/lm-resumable");
+    Rng rng;
+    rng_seed(&rng, 7);
+    Linear lin;
+    linear_init(&lin, &m.params, LM_V, LM_V, INIT_XAVIER_UNIFORM, &rng, &m.p);
+    TokenBatcher tb;
+    char err[256];
+    ck_assert(token_batcher_init(&tb, tr, 600, 4, 5, err, sizeof err));
+    const int S = token_batcher_steps(&tb);
+    TrainConfig cfg = {.label = "lm", .epochs = 4, .opt = optim_defaults(OPT_SGD),
+                       .schedule = {.kind = SCHED_STEP, .step_size = S, .gamma = 0.5f,
+                                    .delay_steps = 2 * S},
+                       .clip_norm = 5, .val_tokens = val, .n_val_tokens = 103, .val_B = 2,
+                       .val_T = 5, .eval_before = true, .keep_best = true, .cli = cli,
+                       .save = true};
+    cfg.opt.lr = 1;
+    TrainTask task = {.model = &m, .net = &lin, .forward = onehot_forward};
+    train_run(&task, &tb.src, &cfg, &rng, lg);
+    *n = params_snapshot_size(&m.p);
+    *params = malloc(*n * sizeof **params);
+    params_snapshot(&m.p, *params);
+    token_batcher_free(&tb);
+    model_free(&m);
+    free(tr);
+    free(val);
+}
+
+typedef struct LmCli {
+    Cli cli;
+    char *argv[1];
+} LmCli;
+
+static void lm_cli(LmCli *r, const char *dir, const char *resume_from)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->cli.out_dir, sizeof r->cli.out_dir, "%s", dir);
+    if (resume_from) snprintf(r->cli.resume_path, sizeof r->cli.resume_path, "%s", resume_from);
+    r->argv[0] = "lm";
+    r->cli.argc = 1;
+    r->cli.argv = r->argv;
+}
+
+static char lm_dir[64];
+
+static void lm_interrupted_child(void)
+{
+    setenv("DL_INTERRUPT_AT_STEP", "40", 1);   // epoch 2, window 11 of 29
+    if (!freopen("/dev/null", "w", stdout)) _exit(99);
+    LmCli r;
+    lm_cli(&r, lm_dir, NULL);
+    float *p;
+    size_t n;
+    TrainLog lg;
+    lm_resumable_run(&r.cli, &p, &n, &lg);
+    _exit(0);   // not reached: the interrupt exits with 130
+}
+
+START_TEST(test_lm_run_interrupted_mid_stream_resumes_bit_for_bit)
+{
+    dl_tmpdir(lm_dir, sizeof lm_dir);
+    char out[2048];
+    int st = dl_run_child(lm_interrupted_child, out, sizeof out);
+    ck_assert_msg(st == 130, "exit status %d, want 130; stderr: %s", st, out);
+    char ckpt[128];
+    snprintf(ckpt, sizeof ckpt, "%s/interrupted.ckpt", lm_dir);
+    LmCli full, again;
+    lm_cli(&full, lm_dir, NULL);
+    lm_cli(&again, lm_dir, ckpt);
+    float *pa, *pb;
+    size_t na, nb;
+    TrainLog la, lb;
+    if (!freopen("/dev/null", "w", stdout)) ck_abort();
+    lm_resumable_run(&full.cli, &pa, &na, &la);
+    lm_resumable_run(&again.cli, &pb, &nb, &lb);
+    ck_assert(lb.resumed && !la.resumed);
+    ck_assert_int_eq(la.steps, 4 * 29);
+    ck_assert_int_eq(lb.steps, la.steps);
+    ck_assert_int_eq(lb.best_epoch, la.best_epoch);
+    ck_assert(memcmp(la.step_loss, lb.step_loss, (size_t)la.steps * sizeof(float)) == 0);
+    ck_assert(memcmp(la.val_loss, lb.val_loss, 5 * sizeof(float)) == 0);
+    ck_assert(memcmp(la.train_loss, lb.train_loss, 5 * sizeof(float)) == 0);
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(pa, pb, na * sizeof(float)) == 0);
+    free(pa);
+    free(pb);
+    train_log_free(&la);
+    train_log_free(&lb);
+    dl_rm_rf(lm_dir);
+}
+END_TEST
+
 // ---- the real corpora (when make data fetched them) ----
 
 START_TEST(test_ptb_vocabulary_and_token_counts)
@@ -574,6 +675,8 @@ static Suite *text_suite(void)
     tcase_add_test(st, test_schedule_delay_matches_zaremba);
     tcase_add_test(st, test_train_run_validates_a_language_model_on_a_token_stream);
     tcase_add_test(st, test_train_run_refuses_a_validation_stream_too_short);
+    dl_tcase_add_test_if(st, test_lm_run_interrupted_mid_stream_resumes_bit_for_bit,
+                         dl_check_forks(), "needs Check's fork mode (stdout is redirected)");
     suite_add_tcase(s, st);
     TCase *real = tcase_create("corpora");
     tcase_set_timeout(real, 30);

@@ -543,7 +543,8 @@ static void end_epoch(RunState *s, const Schedule *sch)
     log->train_loss[e] = s->epoch_seen ? (float)(s->epoch_sum / s->epoch_seen) : NAN;
     log->seconds[e] = s->t_train;
     evaluate(s, e);
-    if (has_val(cfg) && (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
+    if (has_val(cfg) &&
+        (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
         log->best_epoch = e;
         if (s->best) params_snapshot(&s->task->model->p, s->best);
     }

@@ -88,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  "the text encodes with its own vocabulary");
         for (size_t i = 0; i < n; i++) {
             contract(ids[i] >= 0 && ids[i] < v.V, "character ids lie in 0 … V-1");
-            contract((unsigned char)vocab_token(&v, ids[i])[0] == text[i], "characters decode back");
+            contract((unsigned char)vocab_token(&v, ids[i])[0] == text[i],
+                     "characters decode back");
         }
         for (int i = 1; i < v.V; i++)
             contract((unsigned char)v.tokens[i - 1][0] < (unsigned char)v.tokens[i][0],
