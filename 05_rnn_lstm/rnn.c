@@ -12,6 +12,7 @@
  * kernels/recurrent.c); text, vocabularies and the BPTT batcher in common/data/.
  * Shapes: tokens (B, T); embeddings (B, T, D); hidden states (B, T, H); logits (B·T, V).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ typedef struct Corpus {
                           // its first 8192 tokens with --quick (an evaluation costs seconds)
 } Corpus;
 
-static void corpus_free(Corpus *c)
+void corpus_free(Corpus *c)
 {
     free(c->ids);
     vocab_free(&c->vocab);
@@ -87,11 +88,14 @@ static void corpus_free(Corpus *c)
 
 // The character corpus: --text FILE, else <data>/tinyshakespeare.txt, else the Debian fallback
 // <data>/bible-kjv.txt that `make data` writes when tiny Shakespeare cannot be had.
-static void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
+void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
 {
     char path[1024], err[512];
     memset(c, 0, sizeof *c);
     if (f->text[0]) {
+        FILE *probe = fopen(f->text, "rb");
+        if (!probe) dl_die("--text %s: cannot open it (%s)", f->text, strerror(errno));
+        fclose(probe);
         snprintf(path, sizeof path, "%s", f->text);
         snprintf(c->name, sizeof c->name, "%s", f->text);
     } else {
@@ -146,9 +150,9 @@ typedef struct LmRun {
     double seconds;          // out: training time
 } LmRun;
 
-static void scaled_orthogonal(float *w, int n, float rho, Rng *rng);   // region bptt
+void scaled_orthogonal(float *w, int n, float rho, Rng *rng);   // region bptt
 
-static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLog *log)
+void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLog *log)
 {
     char name[DL_MODEL_NAME], err[512];
     snprintf(name, sizeof name, "05_rnn_lstm/%s", r->name);
@@ -187,7 +191,7 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
 }
 
 // The loss at a few steps: what the golden test checks tightly (a wrong gradient moves it).
-static void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
+void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
 {
     static const int STEPS[10] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     for (int i = 0; i < 10 && STEPS[i] <= log->steps; i++)
@@ -200,7 +204,7 @@ static void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
 // their embeddings) cannot tell them apart; an RNN reads them in order, so its last hidden
 // state differs. And the RNN's parameters are the same for any length T, while a dense layer
 // over the whole sequence (T·C inputs) grows with T.
-static void why_section(uint64_t seed, Metrics *mt)
+void why_section(uint64_t seed, Metrics *mt)
 {
     enum { C = 8, H = 16 };
     Rng rng;
@@ -262,7 +266,7 @@ static void why_section(uint64_t seed, Metrics *mt)
 //                             dh_next = da_t W_hhᵀ          (one step further back in time)
 // The gradient reaching h_1 went through T−1 factors diag(1 − h²)·W_hhᵀ: it shrinks or grows
 // like ρ(W_hh)^(T−1) — vanishing and exploding gradients (Bengio, Simard & Frasconi 1994).
-static void bptt_by_hand(int B, int T, int C, int H, const float *x, const float *w_ih,
+void bptt_by_hand(int B, int T, int C, int H, const float *x, const float *w_ih,
                          const float *w_hh, const float *b_ih, const float *b_hh, const float *R,
                          float *h, float *dw_ih, float *dw_hh, float *db)
 {
@@ -304,7 +308,7 @@ static void bptt_by_hand(int B, int T, int C, int H, const float *x, const float
 }
 
 // The loop above against the library's op_recurrent (ops/recurrent.c) on the same numbers.
-static void bptt_check(uint64_t seed, Metrics *mt)
+void bptt_check(uint64_t seed, Metrics *mt)
 {
     enum { B = 2, T = 6, C = 3, H = 4 };
     Rng rng;
@@ -337,7 +341,7 @@ static void bptt_check(uint64_t seed, Metrics *mt)
 
 // W (n, n) = ρ·Q with Q orthogonal (Gram–Schmidt on a Gaussian matrix, in double): every
 // eigenvalue of Q has |λ| = 1, so the spectral radius of W is exactly ρ, and so is its norm.
-static void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
+void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
 {
     double *q = dl_malloc((size_t)n * n * sizeof *q, "orthogonal matrix");
     for (int i = 0; i < n * n; i++) q[i] = rng_normal(rng);
@@ -359,7 +363,7 @@ static void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
 // op's backward computes it (RecurrentArgs.dh_norm). RNN: W_hh = ρ·Q, tiny inputs (the tanh
 // stays in its linear range, so the factor per step is ρ). LSTM: PyTorch's initialisation with
 // the forget gate's biases set to forget_bias (f = σ(b_f + …) ≈ σ(forget_bias)).
-static void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T, int H,
+void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T, int H,
                        uint64_t seed, float *dh_norm)
 {
     Rng rng;
@@ -390,7 +394,7 @@ static void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T
     model_free(&m);
 }
 
-static void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
+void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
 {
     enum { B = 8, H = 64, T = 50 };
     typedef struct { const char *title, *key; CellKind kind; float rho, bf; } Case;
@@ -434,7 +438,7 @@ static void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
 typedef struct ClipSetup { int H, T, B; float lr, clip, rho; long steps; } ClipSetup;
 
 // One vanilla-RNN character run of the clipping demonstration; W_hh = ρ·Q (Q orthogonal).
-static void clip_run(Chapter *ch, const Corpus *c, const ClipSetup *k, TrainLog *log)
+void clip_run(Chapter *ch, const Corpus *c, const ClipSetup *k, TrainLog *log)
 {
     LmRun r = {.name = k->clip > 0 ? "clip_on" : "clip_off",
                .label = k->clip > 0 ? "RNN, clipped" : "RNN, no clip",
@@ -449,7 +453,7 @@ static void clip_run(Chapter *ch, const Corpus *c, const ClipSetup *k, TrainLog 
     model_free(&m);
 }
 
-static void clipping_section(Chapter *ch, const Corpus *c, bool quick)
+void clipping_section(Chapter *ch, const Corpus *c, bool quick)
 {
     ClipSetup k = {.H = 256, .T = 50, .B = 32, .lr = 1.0f, .clip = 0, .rho = 1.5f,
                    .steps = quick ? 40 : 300};
@@ -496,7 +500,7 @@ static Tensor *uniform_forward(void *net, Tape *tp, const Batch *b, bool train, 
     return logits;
 }
 
-static void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
+void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
 {
     enum { C = 256, H = 256 };
     static const CellKind KINDS[3] = {CELL_RNN, CELL_GRU, CELL_LSTM};
@@ -541,7 +545,7 @@ typedef struct CharModel {
 } CharModel;
 
 // A sample of n characters after `prompt` (ids), at temperature tau, top-k (0: all).
-static void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, float tau,
+void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, float tau,
                         int top_k, Rng *rng, char *out)
 {
     RnnLM *lm = &cm->lm;
@@ -562,7 +566,7 @@ static void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, f
     arena_free(&a);
 }
 
-static void print_samples(CharModel *cm, const char *prompt, int length, uint64_t seed,
+void print_samples(CharModel *cm, const char *prompt, int length, uint64_t seed,
                           Metrics *mt)
 {
     char err[512];
@@ -570,8 +574,7 @@ static void print_samples(CharModel *cm, const char *prompt, int length, uint64_
     int *ids = dl_malloc((size_t)(n_prompt ? n_prompt : 1) * sizeof *ids, "prompt ids");
     if (!vocab_encode_chars(cm->vocab, (const unsigned char *)prompt, (size_t)n_prompt, ids, err,
                             sizeof err))
-        dl_die_status(DL_EXIT_USAGE, "--prompt: %s (the model knows only the characters of "
-                      "its training text)", err);
+        dl_die_status(DL_EXIT_USAGE, "--prompt: %s", err);
     typedef struct { float tau; int k; const char *key; } Setting;
     static const Setting SET[4] = {{0.5f, 0, "t0.5"}, {1.0f, 0, "t1.0"}, {1.5f, 0, "t1.5"},
                                    {1.0f, 40, "t1.0_top40"}};
@@ -592,7 +595,7 @@ static void print_samples(CharModel *cm, const char *prompt, int length, uint64_
     free(ids);
 }
 
-static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
+void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
 {
     const Cli *cli = &ch->cli;
     const bool q = cli->quick;
@@ -656,7 +659,7 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
 
 // --sample --resume FILE: rebuild the character model from the checkpoint's own record of its
 // sizes and vocabulary, load its parameters, print the samples. No training, no data needed.
-static int sample_only(Chapter *ch, const Flags *f)
+int sample_only(Chapter *ch, const Flags *f)
 {
     const Cli *cli = &ch->cli;
     char err[512];
@@ -697,14 +700,15 @@ static int sample_only(Chapter *ch, const Flags *f)
     print_samples(&cm, f->prompt, f->length, cli->seed, NULL);
     model_free(&cm.m);
     vocab_free(&vocab);
-    return chapter_end(ch);
+    metrics_free(&ch->metrics);   // nothing measured: no metrics.tsv, out/ is left as it was
+    return 0;
 }
 // endregion
 
 // region: compare
 // The lecture's comparison table, from runs: the three cells on the same character task with
 // the same sizes, steps and optimizer.
-static void compare_section(Chapter *ch, const Corpus *c)
+void compare_section(Chapter *ch, const Corpus *c)
 {
     const bool q = ch->cli.quick;
     static const CellKind KINDS[3] = {CELL_RNN, CELL_GRU, CELL_LSTM};
@@ -747,7 +751,7 @@ static void compare_section(Chapter *ch, const Corpus *c)
 // units, unrolled 20 steps, batch 20, the 10k-word vocabulary, every weight U(-0.1, 0.1), SGD
 // lr 1 for 4 epochs then halved every epoch, 13 epochs, clipping at global norm 5, no dropout.
 // Their result: validation perplexity 120.7, test 114.5.
-static void ptb_section(Chapter *ch)
+void ptb_section(Chapter *ch)
 {
     const Cli *cli = &ch->cli;
     const bool q = cli->quick;
@@ -785,7 +789,7 @@ static void ptb_section(Chapter *ch)
     LmRun r = {.name = "ptb_small", .label = "PTB small",
                .cfg = {.kind = CELL_LSTM, .V = c.vocab.V, .D = 200, .H = 200, .L = 2, .B = 20,
                        .B_eval = 10, .init_range = 0.1f},
-               .T = 20, .epochs = cli->full ? 13 : q ? 1 : 2, .max_steps = q ? 30 : 0,
+               .T = 20, .epochs = cli->full ? 13 : q ? 1 : 2, .max_steps = q ? 10 : 0,
                .opt = optim_defaults(OPT_SGD), .clip = 5.0f, .prefix = "ptb"};
     r.opt.lr = 1.0f;
     const int spe = (int)((n[0] / 20 - 1) / 20);
@@ -793,7 +797,7 @@ static void ptb_section(Chapter *ch)
                             .delay_steps = 3 * spe};
     printf("LSTM 2 × 200, T = 20, B = 20, U(±0.1), SGD lr 1 (halved every epoch after epoch 4), "
            "clip 5, no dropout: %d of the paper's 13 epochs (%d steps each)%s\n", r.epochs, spe,
-           q ? ", --quick: 30 steps" : cli->full ? "" : "; --full runs all 13");
+           q ? ", --quick: 10 steps" : cli->full ? "" : "; --full runs all 13");
     Model m;
     RnnLM lm;
     TrainLog log;
@@ -824,8 +828,39 @@ static void ptb_section(Chapter *ch)
 }
 // endregion
 
+// A --resume FILE that is not one of this program's checkpoints is refused before any training
+// (the loop would only notice at the end, after every run had found it foreign).
+void check_resume_model(const char *path)
+{
+    Checkpoint c;
+    char err[512];
+    if (!checkpoint_read(path, &c, err, sizeof err)) dl_die("%s", err);
+    bool ours = strncmp(c.model, "05_rnn_lstm/", 12) == 0;
+    if (!ours)
+        dl_die("%s is a checkpoint of the model '%s', not of one of chapter 5's (05_rnn_lstm/…): "
+               "resume it with its own chapter's program", path, c.model);
+    checkpoint_free(&c);
+}
+
+// The character model's batch and window against the corpus: a clear error before any training
+// (the demonstrations of sections 2 and 6 use B = 32 and windows of 50 and 64 characters, so a
+// --text file needs at least 32·65 = 2080 characters in its training part).
+void check_char_sizes(const Corpus *c, const Flags *f, bool quick)
+{
+    char err[512];
+    const int B = f->batch ? f->batch : quick ? 16 : 32, T = f->seq_len ? f->seq_len : quick ? 32 : 100;
+    TokenBatcher tb;
+    if (!token_batcher_init(&tb, c->ids, c->n_train, B, T, err, sizeof err))
+        dl_die("%s (the character model: --batch %d, --seq-len %d): %s", c->name, B, T, err);
+    token_batcher_free(&tb);
+    if (!token_batcher_init(&tb, c->ids, c->n_train, 32, 64, err, sizeof err))
+        dl_die("%s: too short for the chapter's demonstrations (B = 32 rows of T = 64): %s",
+               c->name, err);
+    token_batcher_free(&tb);
+}
+
 // Whether --<name> is on the command line (0 means "the default" only when it is not).
-static bool flag_given(const Cli *cli, const char *name)
+bool flag_given(const Cli *cli, const char *name)
 {
     for (int i = 1; i < cli->argc; i++)
         if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
@@ -868,9 +903,11 @@ int main(int argc, char **argv)
         metrics_free(&ch.metrics);
         return 0;
     }
+    if (cli->resume_path[0]) check_resume_model(cli->resume_path);
     if (f.sample) return sample_only(&ch, &f);
-    Corpus chars;   // data first: a missing file costs no time
+    Corpus chars;   // data first: a missing file or a bad size costs no time
     load_char_corpus(cli, &f, &chars);
+    check_char_sizes(&chars, &f, cli->quick);
     if (cli->quick && chars.n_val > 8192) chars.n_val = 8192;
     printf("data: %s from %s; %d thread(s), seed %llu, recurrent rung %s%s\n", chars.name,
            f.text[0] ? f.text : cli->data_dir, threads_get(), (unsigned long long)cli->seed,
