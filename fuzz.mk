@@ -16,7 +16,9 @@
 #   checkpoint  the checkpoint loader: checkpoint_parse, then checkpoint_find/checkpoint_get
 #               on every record it accepts (train/checkpoint.h); an odd first input byte makes
 #               the target fix the file's CRC-32 first, so mutated files get past the checksum
-FUZZ_TARGETS := idx checkpoint
+#   text        vocab_build_chars/words, vocab_encode_* and a TokenBatcher on the ids (data/text.h)
+#   csv         the CSV reader: csv_parse (data/csv.h) on a column chosen by the first byte
+FUZZ_TARGETS := idx checkpoint text csv
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

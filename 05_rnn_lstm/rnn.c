@@ -2,7 +2,7 @@
  * time, vanishing and exploding gradients and clipping, the LSTM and the GRU, character- and
  * word-level language models on real text, sampling, and a time-series forecaster.
  * Build: make chapter5    Run: ./05_rnn_lstm/run --quick    Bench: ./05_rnn_lstm/run --bench
- * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 05_rnn_lstm/*.c $(find common -name '*.c') -lm -pthread -o 05_rnn_lstm/run
+ * cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Icommon 05_rnn_lstm/{rnn,lm,bench,forecast}.c $(find common -name '*.c') -lm -pthread -o 05_rnn_lstm/run
  * Sections (lecture order): 1 why_recurrence, 2 bptt (by hand, gradient norms, clipping),
  *   3 cells (LSTM/GRU parameter counts, perplexity), 4 kernel lesson (bench.c), 5 char_lm (tiny
  *   Shakespeare or --text FILE; samples), 6 compare (RNN vs GRU vs LSTM), 7 ptb (Zaremba small),
@@ -12,6 +12,7 @@
  * kernels/recurrent.c); text, vocabularies and the BPTT batcher in common/data/.
  * Shapes: tokens (B, T); embeddings (B, T, D); hidden states (B, T, H); logits (B·T, V).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,14 +70,16 @@ typedef struct Flags {
 // word, and the split (the first 90 % trains, the last 10 % validates; never shuffled — the
 // order of the text is what a language model learns).
 typedef struct Corpus {
-    char name[64];        // "tinyshakespeare", "bible-kjv", or the --text file
+    char name[512];       // "tinyshakespeare", "bible-kjv", or the --text file
     Text text;
     Vocab vocab;
     int *ids;             // (n)
-    size_t n, n_train;
+    size_t n, n_train;    // ids[0 … n_train) train
+    size_t n_val;         // ids[n_train … n_train + n_val) validate: the rest of the text, or
+                          // its first 8192 tokens with --quick (an evaluation costs seconds)
 } Corpus;
 
-static void corpus_free(Corpus *c)
+void corpus_free(Corpus *c)
 {
     free(c->ids);
     vocab_free(&c->vocab);
@@ -85,11 +88,14 @@ static void corpus_free(Corpus *c)
 
 // The character corpus: --text FILE, else <data>/tinyshakespeare.txt, else the Debian fallback
 // <data>/bible-kjv.txt that `make data` writes when tiny Shakespeare cannot be had.
-static void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
+void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
 {
     char path[1024], err[512];
     memset(c, 0, sizeof *c);
     if (f->text[0]) {
+        FILE *probe = fopen(f->text, "rb");
+        if (!probe) dl_die("--text %s: cannot open it (%s)", f->text, strerror(errno));
+        fclose(probe);
         snprintf(path, sizeof path, "%s", f->text);
         snprintf(c->name, sizeof c->name, "%s", f->text);
     } else {
@@ -117,6 +123,7 @@ static void load_char_corpus(const Cli *cli, const Flags *f, Corpus *c)
     if (!vocab_encode_chars(&c->vocab, c->text.bytes, c->n, c->ids, err, sizeof err))
         dl_die("%s", err);
     c->n_train = c->n - c->n / 10;
+    c->n_val = c->n - c->n_train;
 }
 // endregion
 
@@ -137,12 +144,15 @@ typedef struct LmRun {
     bool main;               // prints per epoch; --save writes it; --resume may continue it
     bool stop_on_divergence; // record a divergence instead of exiting
     const char *prefix;      // metric keys (NULL: none)
+    float rho;               // > 0: every layer's W_hh = rho·Q, Q orthogonal (section 2)
     const Vocab *vocab;      // character models: saved in the checkpoint with the sizes, so
                              // that --sample can rebuild the model from the file alone
     double seconds;          // out: training time
 } LmRun;
 
-static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLog *log)
+void scaled_orthogonal(float *w, int n, float rho, Rng *rng);   // region bptt
+
+void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLog *log)
 {
     char name[DL_MODEL_NAME], err[512];
     snprintf(name, sizeof name, "05_rnn_lstm/%s", r->name);
@@ -150,6 +160,9 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
     rng_seed(&rng, ch->cli.seed);
     model_init(m, name);
     lm_init(lm, m, &r->cfg, &rng);
+    DL_CHECK(r->rho == 0 || r->cfg.kind == CELL_RNN, "lm_run: rho is for RNN cells (W_hh (H, H))");
+    for (int l = 0; r->rho > 0 && l < r->cfg.L; l++)
+        scaled_orthogonal(lm->rnn.w_hh[l]->data, r->cfg.H, r->rho, &rng);
     if (r->vocab) {   // buffers "lm.config" (kind, V, D, H, L, B) and "lm.vocab" (V byte values)
         const LmConfig *g = &r->cfg;
         float *conf = arena_alloc(&m->params, 6 * sizeof *conf);
@@ -167,7 +180,7 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
     TrainConfig tc = {.label = r->label, .epochs = r->epochs, .max_steps = r->max_steps,
                       .opt = r->opt, .schedule = r->schedule, .clip_norm = r->clip,
                       .stop_on_divergence = r->stop_on_divergence,
-                      .val_tokens = c->ids + c->n_train, .n_val_tokens = c->n - c->n_train,
+                      .val_tokens = c->ids + c->n_train, .n_val_tokens = c->n_val,
                       .val_B = r->cfg.B_eval, .val_T = r->T, .eval_before = r->main,
                       .print = r->main, .metrics = r->prefix ? &ch->metrics : NULL,
                       .prefix = r->prefix, .cli = &ch->cli, .save = r->main};
@@ -178,7 +191,7 @@ static void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, 
 }
 
 // The loss at a few steps: what the golden test checks tightly (a wrong gradient moves it).
-static void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
+void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
 {
     static const int STEPS[10] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     for (int i = 0; i < 10 && STEPS[i] <= log->steps; i++)
@@ -191,7 +204,7 @@ static void record_steps(Metrics *mt, const char *prefix, const TrainLog *log)
 // their embeddings) cannot tell them apart; an RNN reads them in order, so its last hidden
 // state differs. And the RNN's parameters are the same for any length T, while a dense layer
 // over the whole sequence (T·C inputs) grows with T.
-static void why_section(uint64_t seed, Metrics *mt)
+void why_section(uint64_t seed, Metrics *mt)
 {
     enum { C = 8, H = 16 };
     Rng rng;
@@ -253,7 +266,7 @@ static void why_section(uint64_t seed, Metrics *mt)
 //                             dh_next = da_t W_hhᵀ          (one step further back in time)
 // The gradient reaching h_1 went through T−1 factors diag(1 − h²)·W_hhᵀ: it shrinks or grows
 // like ρ(W_hh)^(T−1) — vanishing and exploding gradients (Bengio, Simard & Frasconi 1994).
-static void bptt_by_hand(int B, int T, int C, int H, const float *x, const float *w_ih,
+void bptt_by_hand(int B, int T, int C, int H, const float *x, const float *w_ih,
                          const float *w_hh, const float *b_ih, const float *b_hh, const float *R,
                          float *h, float *dw_ih, float *dw_hh, float *db)
 {
@@ -295,7 +308,7 @@ static void bptt_by_hand(int B, int T, int C, int H, const float *x, const float
 }
 
 // The loop above against the library's op_recurrent (ops/recurrent.c) on the same numbers.
-static void bptt_check(uint64_t seed, Metrics *mt)
+void bptt_check(uint64_t seed, Metrics *mt)
 {
     enum { B = 2, T = 6, C = 3, H = 4 };
     Rng rng;
@@ -328,7 +341,7 @@ static void bptt_check(uint64_t seed, Metrics *mt)
 
 // W (n, n) = ρ·Q with Q orthogonal (Gram–Schmidt on a Gaussian matrix, in double): every
 // eigenvalue of Q has |λ| = 1, so the spectral radius of W is exactly ρ, and so is its norm.
-static void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
+void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
 {
     double *q = dl_malloc((size_t)n * n * sizeof *q, "orthogonal matrix");
     for (int i = 0; i < n * n; i++) q[i] = rng_normal(rng);
@@ -350,7 +363,7 @@ static void scaled_orthogonal(float *w, int n, float rho, Rng *rng)
 // op's backward computes it (RecurrentArgs.dh_norm). RNN: W_hh = ρ·Q, tiny inputs (the tanh
 // stays in its linear range, so the factor per step is ρ). LSTM: PyTorch's initialisation with
 // the forget gate's biases set to forget_bias (f = σ(b_f + …) ≈ σ(forget_bias)).
-static void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T, int H,
+void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T, int H,
                        uint64_t seed, float *dh_norm)
 {
     Rng rng;
@@ -381,7 +394,7 @@ static void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T
     model_free(&m);
 }
 
-static void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
+void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
 {
     enum { B = 8, H = 64, T = 50 };
     typedef struct { const char *title, *key; CellKind kind; float rho, bf; } Case;
@@ -422,40 +435,53 @@ static void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
 // optimizer step, when ‖g‖ > max_norm every gradient is scaled by max_norm / ‖g‖ (optim/clip.h,
 // applied by train_run when clip_norm > 0). The same vanilla-RNN character model and learning
 // rate, once without and once with clipping.
-static void clipping_section(Chapter *ch, const Corpus *c, bool quick)
+typedef struct ClipSetup { int H, T, B; float lr, clip, rho; long steps; } ClipSetup;
+
+// One vanilla-RNN character run of the clipping demonstration; W_hh = ρ·Q (Q orthogonal).
+void clip_run(Chapter *ch, const Corpus *c, const ClipSetup *k, TrainLog *log)
 {
-    static const float CLIPS[2] = {0.0f, 5.0f};
-    const long steps = quick ? 40 : 300;
-    printf("a vanilla RNN character model (H = 256, T = 50, B = 32), SGD lr 2, %ld steps, "
-           "W_hh initialised with ρ = 1.5:\n", steps);
-    for (int k = 0; k < 2; k++) {
-        LmRun r = {.name = k ? "clip_on" : "clip_off", .label = k ? "RNN, clip 5" : "RNN, no clip",
-                   .cfg = {.kind = CELL_RNN, .V = c->vocab.V, .D = 32, .H = 256, .L = 1, .B = 32,
-                           .B_eval = 32},
-                   .T = 50, .epochs = 1, .max_steps = steps, .opt = optim_defaults(OPT_SGD),
-                   .clip = CLIPS[k], .stop_on_divergence = true};
-        r.opt.lr = 2.0f;
-        Model m;
-        RnnLM lm;
+    LmRun r = {.name = k->clip > 0 ? "clip_on" : "clip_off",
+               .label = k->clip > 0 ? "RNN, clipped" : "RNN, no clip",
+               .cfg = {.kind = CELL_RNN, .V = c->vocab.V, .D = 32, .H = k->H, .L = 1, .B = k->B,
+                       .B_eval = k->B},
+               .T = k->T, .epochs = 1000, .max_steps = k->steps, .opt = optim_defaults(OPT_SGD),
+               .clip = k->clip, .stop_on_divergence = true, .rho = k->rho};
+    r.opt.lr = k->lr;
+    Model m;
+    RnnLM lm;
+    lm_run(ch, &r, c, &m, &lm, log);
+    model_free(&m);
+}
+
+void clipping_section(Chapter *ch, const Corpus *c, bool quick)
+{
+    ClipSetup k = {.H = 256, .T = 50, .B = 32, .lr = 1.0f, .clip = 0, .rho = 1.5f,
+                   .steps = quick ? 40 : 300};
+    printf("a vanilla RNN character model (H = %d, T = %d, B = %d), SGD lr %g, %ld steps, "
+           "W_hh = %.1f·Q (Q orthogonal):\n", k.H, k.T, k.B, (double)k.lr, k.steps, (double)k.rho);
+    static const float CLIPS[2] = {0.0f, 1.0f};
+    for (int i = 0; i < 2; i++) {
+        k.clip = CLIPS[i];
         TrainLog log;
-        lm_run(ch, &r, c, &m, &lm, &log);
+        clip_run(ch, c, &k, &log);
+        const char *key = i ? "clip_on" : "clip_off";
+        char label[64];
+        snprintf(label, sizeof label, i ? "clip at %.0f" : "no clipping", (double)k.clip);
         float worst = 0;
-        for (long i = 0; i < log.steps; i++) worst = fmaxf(worst, isfinite(log.step_loss[i]) ? log.step_loss[i] : INFINITY);
-        const char *key = k ? "clip_on" : "clip_off";
+        for (long j = 0; j < log.steps; j++) worst = fmaxf(worst, log.step_loss[j]);
         if (log.diverged)
-            printf("  %-13s diverged at step %ld (loss %.4g, first step %.4f)\n", r.label,
+            printf("  %-13s diverged at step %ld (loss %.4g; first step %.4f)\n", label,
                    log.diverged_step, (double)log.diverged_loss, (double)log.step_loss[0]);
         else
-            printf("  %-13s stable: %ld steps, loss %.4f → %.4f (highest %.4f), val loss %.4f\n",
-                   r.label, log.steps, (double)log.step_loss[0],
-                   (double)log.step_loss[log.steps - 1], (double)worst,
-                   (double)log.val_loss[log.epochs_run]);
+            printf("  %-13s stable: %ld steps, loss %.4f → %.4f (highest %.4f)\n", label,
+                   log.steps, (double)log.step_loss[0], (double)log.step_loss[log.steps - 1],
+                   (double)worst);
         metrics_setf(&ch->metrics, log.diverged, "%s_diverged", key);
         metrics_setf(&ch->metrics, log.diverged ? (double)log.diverged_step : (double)log.steps,
                      "%s_steps", key);
-        if (!log.diverged) metrics_setf(&ch->metrics, log.step_loss[log.steps - 1], "%s_final_loss", key);
+        if (!log.diverged)
+            metrics_setf(&ch->metrics, log.step_loss[log.steps - 1], "%s_final_loss", key);
         train_log_free(&log);
-        model_free(&m);
     }
 }
 // endregion
@@ -474,7 +500,7 @@ static Tensor *uniform_forward(void *net, Tape *tp, const Batch *b, bool train, 
     return logits;
 }
 
-static void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
+void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
 {
     enum { C = 256, H = 256 };
     static const CellKind KINDS[3] = {CELL_RNN, CELL_GRU, CELL_LSTM};
@@ -498,7 +524,7 @@ static void cells_section(const Corpus *c, uint64_t seed, Metrics *mt)
     Model u;
     model_init(&u, "05_rnn_lstm/uniform");
     int V = c->vocab.V;
-    LmEval e = eval_lm(&u, &V, uniform_forward, c->ids + c->n_train, c->n - c->n_train, 1, 256);
+    LmEval e = eval_lm(&u, &V, uniform_forward, c->ids + c->n_train, c->n_val, 1, 256);
     printf("a uniform model over the V = %d characters of %s, on %ld validation characters: "
            "cross-entropy %.4f nats = ln %d, perplexity exp(%.4f) = %.3f = V\n", V, c->name,
            e.tokens, e.loss, V, e.loss, e.ppl);
@@ -519,7 +545,7 @@ typedef struct CharModel {
 } CharModel;
 
 // A sample of n characters after `prompt` (ids), at temperature tau, top-k (0: all).
-static void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, float tau,
+void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, float tau,
                         int top_k, Rng *rng, char *out)
 {
     RnnLM *lm = &cm->lm;
@@ -540,7 +566,7 @@ static void sample_text(CharModel *cm, const int *prompt, int n_prompt, int n, f
     arena_free(&a);
 }
 
-static void print_samples(CharModel *cm, const char *prompt, int length, uint64_t seed,
+void print_samples(CharModel *cm, const char *prompt, int length, uint64_t seed,
                           Metrics *mt)
 {
     char err[512];
@@ -548,8 +574,7 @@ static void print_samples(CharModel *cm, const char *prompt, int length, uint64_
     int *ids = dl_malloc((size_t)(n_prompt ? n_prompt : 1) * sizeof *ids, "prompt ids");
     if (!vocab_encode_chars(cm->vocab, (const unsigned char *)prompt, (size_t)n_prompt, ids, err,
                             sizeof err))
-        dl_die_status(DL_EXIT_USAGE, "--prompt: %s (the model knows only the characters of "
-                      "its training text)", err);
+        dl_die_status(DL_EXIT_USAGE, "--prompt: %s", err);
     typedef struct { float tau; int k; const char *key; } Setting;
     static const Setting SET[4] = {{0.5f, 0, "t0.5"}, {1.0f, 0, "t1.0"}, {1.5f, 0, "t1.5"},
                                    {1.0f, 40, "t1.0_top40"}};
@@ -570,7 +595,7 @@ static void print_samples(CharModel *cm, const char *prompt, int length, uint64_
     free(ids);
 }
 
-static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
+void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
 {
     const Cli *cli = &ch->cli;
     const bool q = cli->quick;
@@ -590,8 +615,9 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
     token_batcher_free(&probe);
     r.schedule = (Schedule){.kind = SCHED_COSINE, .min_lr = r.opt.lr / 10,
                             .total_steps = r.epochs * spe};
-    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%)\n", c->name,
-           c->n, c->vocab.V, c->n_train, c->n - c->n_train);
+    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%%s)\n", c->name,
+           c->n, c->vocab.V, c->n_train, c->n_val, c->n_val < c->n - c->n_train ? "; --quick: its "
+           "start" : "");
     printf("LSTM: %d layers × H = %d, embedding D = %d, T = %d, B = %d; Adam lr %g (cosine to "
            "%g), clip 5; %d epoch(s) of %d steps%s\n", r.cfg.L, r.cfg.H, r.cfg.D, r.T, r.cfg.B,
            (double)r.opt.lr, (double)r.opt.lr / 10, r.epochs, spe,
@@ -604,11 +630,11 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
     const double vl = log.val_loss[log.epochs_run];
     printf("  validation: %.4f nats/char = %.4f bits/char, perplexity %.2f (uniform: %d; "
            "char-rnn-style models reach ≈ 1.5 nats or lower on tiny Shakespeare)\n", vl,
-           vl / log(2.0), exp(vl), c->vocab.V);
+           vl / LN2, exp(vl), c->vocab.V);
     Metrics *mt = &ch->metrics;
     record_steps(mt, "char", &log);
     metrics_set(mt, "char_val_loss", vl);
-    metrics_set(mt, "char_val_bits", vl / log(2.0));
+    metrics_set(mt, "char_val_bits", vl / LN2);
     metrics_set(mt, "char_params", (double)params_count(&cm->m.p));
     metrics_set(mt, "char_train_s", r.seconds);
     // the curves in nats and in bits per character
@@ -633,7 +659,7 @@ static void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel
 
 // --sample --resume FILE: rebuild the character model from the checkpoint's own record of its
 // sizes and vocabulary, load its parameters, print the samples. No training, no data needed.
-static int sample_only(Chapter *ch, const Flags *f)
+int sample_only(Chapter *ch, const Flags *f)
 {
     const Cli *cli = &ch->cli;
     char err[512];
@@ -674,14 +700,15 @@ static int sample_only(Chapter *ch, const Flags *f)
     print_samples(&cm, f->prompt, f->length, cli->seed, NULL);
     model_free(&cm.m);
     vocab_free(&vocab);
-    return chapter_end(ch);
+    metrics_free(&ch->metrics);   // nothing measured: no metrics.tsv, out/ is left as it was
+    return 0;
 }
 // endregion
 
 // region: compare
 // The lecture's comparison table, from runs: the three cells on the same character task with
 // the same sizes, steps and optimizer.
-static void compare_section(Chapter *ch, const Corpus *c)
+void compare_section(Chapter *ch, const Corpus *c)
 {
     const bool q = ch->cli.quick;
     static const CellKind KINDS[3] = {CELL_RNN, CELL_GRU, CELL_LSTM};
@@ -724,7 +751,7 @@ static void compare_section(Chapter *ch, const Corpus *c)
 // units, unrolled 20 steps, batch 20, the 10k-word vocabulary, every weight U(-0.1, 0.1), SGD
 // lr 1 for 4 epochs then halved every epoch, 13 epochs, clipping at global norm 5, no dropout.
 // Their result: validation perplexity 120.7, test 114.5.
-static void ptb_section(Chapter *ch)
+void ptb_section(Chapter *ch)
 {
     const Cli *cli = &ch->cli;
     const bool q = cli->quick;
@@ -754,13 +781,15 @@ static void ptb_section(Chapter *ch)
     // one array: train then valid, so that lm_run's split (n_train) validates on ptb.valid
     c.n = n[0] + n[1];
     c.n_train = n[0];
+    c.n_val = n[1];
+    if (q) n[1] = n[2] = c.n_val = 4000;   // --quick: the first 4000 tokens of valid and test
     c.ids = dl_malloc(c.n * sizeof *c.ids, "ptb ids");
     memcpy(c.ids, ids[0], n[0] * sizeof *c.ids);
     memcpy(c.ids + n[0], ids[1], n[1] * sizeof *c.ids);
     LmRun r = {.name = "ptb_small", .label = "PTB small",
                .cfg = {.kind = CELL_LSTM, .V = c.vocab.V, .D = 200, .H = 200, .L = 2, .B = 20,
                        .B_eval = 10, .init_range = 0.1f},
-               .T = 20, .epochs = cli->full ? 13 : q ? 1 : 2, .max_steps = q ? 30 : 0,
+               .T = 20, .epochs = cli->full ? 13 : q ? 1 : 2, .max_steps = q ? 10 : 0,
                .opt = optim_defaults(OPT_SGD), .clip = 5.0f, .prefix = "ptb"};
     r.opt.lr = 1.0f;
     const int spe = (int)((n[0] / 20 - 1) / 20);
@@ -768,7 +797,7 @@ static void ptb_section(Chapter *ch)
                             .delay_steps = 3 * spe};
     printf("LSTM 2 × 200, T = 20, B = 20, U(±0.1), SGD lr 1 (halved every epoch after epoch 4), "
            "clip 5, no dropout: %d of the paper's 13 epochs (%d steps each)%s\n", r.epochs, spe,
-           q ? ", --quick: 30 steps" : cli->full ? "" : "; --full runs all 13");
+           q ? ", --quick: 10 steps" : cli->full ? "" : "; --full runs all 13");
     Model m;
     RnnLM lm;
     TrainLog log;
@@ -799,8 +828,39 @@ static void ptb_section(Chapter *ch)
 }
 // endregion
 
+// A --resume FILE that is not one of this program's checkpoints is refused before any training
+// (the loop would only notice at the end, after every run had found it foreign).
+void check_resume_model(const char *path)
+{
+    Checkpoint c;
+    char err[512];
+    if (!checkpoint_read(path, &c, err, sizeof err)) dl_die("%s", err);
+    bool ours = strncmp(c.model, "05_rnn_lstm/", 12) == 0;
+    if (!ours)
+        dl_die("%s is a checkpoint of the model '%s', not of one of chapter 5's (05_rnn_lstm/…): "
+               "resume it with its own chapter's program", path, c.model);
+    checkpoint_free(&c);
+}
+
+// The character model's batch and window against the corpus: a clear error before any training
+// (the demonstrations of sections 2 and 6 use B = 32 and windows of 50 and 64 characters, so a
+// --text file needs at least 32·65 = 2080 characters in its training part).
+void check_char_sizes(const Corpus *c, const Flags *f, bool quick)
+{
+    char err[512];
+    const int B = f->batch ? f->batch : quick ? 16 : 32, T = f->seq_len ? f->seq_len : quick ? 32 : 100;
+    TokenBatcher tb;
+    if (!token_batcher_init(&tb, c->ids, c->n_train, B, T, err, sizeof err))
+        dl_die("%s (the character model: --batch %d, --seq-len %d): %s", c->name, B, T, err);
+    token_batcher_free(&tb);
+    if (!token_batcher_init(&tb, c->ids, c->n_train, 32, 64, err, sizeof err))
+        dl_die("%s: too short for the chapter's demonstrations (B = 32 rows of T = 64): %s",
+               c->name, err);
+    token_batcher_free(&tb);
+}
+
 // Whether --<name> is on the command line (0 means "the default" only when it is not).
-static bool flag_given(const Cli *cli, const char *name)
+bool flag_given(const Cli *cli, const char *name)
 {
     for (int i = 1; i < cli->argc; i++)
         if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
@@ -822,6 +882,7 @@ int main(int argc, char **argv)
         {"seq-len", 'i', &f.seq_len, 0, "the character model's BPTT window T (0: 100, 32 --quick)"},
         {"batch", 'i', &f.batch, 0, "the character model's batch B (0: 32, 16 --quick)"},
     };
+    kernels_register(&RNN_LADDER);   // before the flags: --kernel rnn=RUNG, --help lists it
     Chapter ch;
     chapter_begin(&ch, "05_rnn_lstm", argc, argv, "Chapter 5: recurrent networks — BPTT, "
                   "vanishing/exploding gradients, clipping, LSTM and GRU language models on tiny "
@@ -842,9 +903,12 @@ int main(int argc, char **argv)
         metrics_free(&ch.metrics);
         return 0;
     }
+    if (cli->resume_path[0]) check_resume_model(cli->resume_path);
     if (f.sample) return sample_only(&ch, &f);
-    Corpus chars;   // data first: a missing file costs no time
+    Corpus chars;   // data first: a missing file or a bad size costs no time
     load_char_corpus(cli, &f, &chars);
+    check_char_sizes(&chars, &f, cli->quick);
+    if (cli->quick && chars.n_val > 8192) chars.n_val = 8192;
     printf("data: %s from %s; %d thread(s), seed %llu, recurrent rung %s%s\n", chars.name,
            f.text[0] ? f.text : cli->data_dir, threads_get(), (unsigned long long)cli->seed,
            ladder_selected(&RNN_LADDER)->name, cli->quick ? ", --quick" : "");

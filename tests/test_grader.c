@@ -1,9 +1,11 @@
 /* tests/test_grader.c — the grader (scripts/grader.c) works both ways.
- * Claims: the reference solutions of chapters 01 to 04 score full marks (and compile with
+ * Claims: the reference solutions of chapters 01 to 05 score full marks (and compile with
  * -Werror); the untouched stubs score 0 without upsetting the grader; each deliberately broken
  * solution in tests/fixtures/grader/ is reported with its own status (crash, timeout, memory,
  * NaN, wrong value, too slow, compile error, early exit) while the exercises next to it keep
- * their points; a fresh student edition has no solutions and its grader still works.
+ * their points; chapter 5's reference outputs agree with its independent references (PyTorch,
+ * finite differences, the driver's float64 definition); a fresh student edition has no
+ * solutions and its grader still works.
  * Each case runs the real grader binary (GRADER_BIN, passed in by grade.mk) and reads the
  * grade.tsv it writes into a temporary folder. Broken fixtures run with --timeout 2.
  */
@@ -75,9 +77,9 @@ static void expect_total(const char *dir, const char *chapter, int points, int m
 START_TEST(test_grader_reference_solutions_score_full_marks)
 {
     char dir[64], max[32];
-    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4"), 0);
-    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn"};
-    for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4 5"), 0);
+    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn", "05_rnn_lstm"};
+    for (int i = 0; i < 5; i++) {
         cell(dir, ch[i], "total", 2, max, sizeof max);
         ck_assert_msg(atoi(max) > 0, "%s: no points to score", ch[i]);
         expect_total(dir, ch[i], atoi(max), atoi(max));
@@ -90,7 +92,7 @@ START_TEST(test_grader_untouched_stubs_score_zero)
 {
     char dir[64];
     // (Fails if you have started the exercises in this checkout: it grades exercises/.)
-    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4"), 0);
+    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4 5"), 0);
     expect_total(dir, "01_perceptron", 0, -1);
     expect_total(dir, "02_backprop", 0, -1);
     expect_total(dir, "03_optimizers", 0, -1);
@@ -102,6 +104,10 @@ START_TEST(test_grader_untouched_stubs_score_zero)
     expect_status(dir, "03_optimizers", "q6", "not answered");
     expect_status(dir, "04_cnn", "ex4_conv_speed", "not implemented");
     expect_status(dir, "04_cnn", "q6", "not answered");
+    expect_total(dir, "05_rnn_lstm", 0, -1);
+    expect_status(dir, "05_rnn_lstm", "ex3_lstm_cell", "not implemented");
+    expect_status(dir, "05_rnn_lstm", "ex4_clip_grad_norm", "not implemented");
+    expect_status(dir, "05_rnn_lstm", "q8", "not answered");
     ck_assert_msg(strstr(out_, "TOTAL: 0/"), "no grand total in the report");
     dl_rm_rf(dir);
 }
@@ -174,6 +180,64 @@ START_TEST(test_grader_reports_compile_error_memory_tolerance_and_speed_ch02)
 }
 END_TEST
 
+START_TEST(test_grader_catches_wrong_rnn_lstm_and_clipping_ch05)
+{
+    char dir[64];
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --timeout 5"
+                           " --file ex1_rnn_forward=" FX "ch05_ex1_transposed_whh.c"
+                           " --file ex2_rnn_backward=" FX "ch05_ex2_no_accumulate.c"
+                           " --file ex3_lstm_cell=" FX "ch05_ex3_gate_order.c"
+                           " --file ex4_clip_grad_norm=" FX "ch05_ex4_per_tensor_norm.c"
+                           " --file answers=" FX "ch05_answers_bad.txt 5"), 0);
+    const char *ch = "05_rnn_lstm";
+    expect_status(dir, ch, "ex1_rnn_forward", "wrong value");      // h_prev · W_hhᵀ
+    expect_status(dir, ch, "ex2_rnn_backward", "wrong value");     // dW = instead of +=
+    expect_status(dir, ch, "ex3_lstm_cell", "wrong value");        // gates i, f, o, g
+    expect_status(dir, ch, "ex4_clip_grad_norm", "wrong value");   // one norm per grad
+    expect_status(dir, ch, "q1", "wrong answer");                  // ln V, not V
+    expect_status(dir, ch, "q2", "PASS");
+    expect_status(dir, ch, "q3", "not a number");
+    expect_status(dir, ch, "q4", "wrong answer");                  // one bias vector
+    expect_status(dir, ch, "q5", "wrong answer");
+    expect_status(dir, ch, "q7", "not answered");
+    expect_total(dir, ch, 3, 22);
+    dl_rm_rf(dir);
+}
+END_TEST
+
+/* The reference outputs of chapter 5 carry, beside the values, their distance to an
+ * independent reference (labels *_maxdiff*: the driver's float64 definition or PyTorch's
+ * values in expected/torch_lstm_clip.txt; *_gradcheck: central finite differences). The
+ * grader only compares with expected/, so these must be ~0 there: expected/ made from a wrong
+ * reference solution (or a fixture the driver misread) would fail here. */
+START_TEST(test_ch05_expected_agrees_with_independent_references)
+{
+    static const struct { const char *file; int min_checks; } want[] = {
+        {"05_rnn_lstm/expected/ex1_rnn_forward.txt", 5}, {"05_rnn_lstm/expected/ex2_rnn_backward.txt", 4},
+        {"05_rnn_lstm/expected/ex3_lstm_cell.txt", 3}, {"05_rnn_lstm/expected/ex4_clip_grad_norm.txt", 2},
+    };
+    for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
+        FILE *f = fopen(want[i].file, "r");
+        ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", want[i].file);
+        char line[256];
+        int checks = 0;
+        while (fgets(line, sizeof line, f)) {
+            if (line[0] == '#' || (!strstr(line, "maxdiff") && !strstr(line, "gradcheck"))) continue;
+            char *tab = strchr(line, '\t');
+            ck_assert_msg(tab != NULL, "%s: bad line %s", want[i].file, line);
+            double v = strtod(tab + 1, NULL);
+            ck_assert_msg(v >= 0 && v < 5e-6, "%s: %.*s = %g: the reference solution disagrees with the "
+                          "independent reference (PyTorch / finite differences / float64)", want[i].file,
+                          (int)(tab - line), line, v);
+            checks++;
+        }
+        fclose(f);
+        ck_assert_msg(checks >= want[i].min_checks, "%s: %d independent checks, expected >= %d", want[i].file,
+                      checks, want[i].min_checks);
+    }
+}
+END_TEST
+
 START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
 {
     char dir[64], ed[128], cmd[512], path[256];
@@ -187,18 +251,23 @@ START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
     snprintf(path, sizeof path, "%s/04_cnn/exercises/solutions", ed);
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
+    snprintf(path, sizeof path, "%s/05_rnn_lstm/exercises/solutions", ed);
+    ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
+    snprintf(path, sizeof path, "%s/05_rnn_lstm/expected/torch_lstm_clip.txt", ed);   // ex3/ex4 read it
+    ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/expected/ex4_gemm_blocked.txt", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/exercises/ex4_gemm_blocked.c", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
 
     char rep[64];
-    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3 4", ed);
+    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3 4 5", ed);
     ck_assert_int_eq(grade(rep, sizeof rep, cmd), 0);
     expect_total(rep, "01_perceptron", 0, -1);
     expect_total(rep, "02_backprop", 0, -1);
     expect_total(rep, "03_optimizers", 0, -1);
     expect_total(rep, "04_cnn", 0, -1);
+    expect_total(rep, "05_rnn_lstm", 0, -1);
     expect_status(rep, "02_backprop", "ex3_linear_backward", "not implemented");
     // `make expected` needs the solutions: it must say so, not crash or write anything.
     snprintf(cmd, sizeof cmd, "%s --root %s --write-expected 2", GRADER_BIN, ed);
@@ -219,6 +288,8 @@ static Suite *grader_suite(void)
     tcase_add_test(tc, test_grader_reports_crash_timeout_nan_junk_and_bad_answers_ch01);
     tcase_add_test(tc, test_grader_reports_early_exit_and_division_by_zero_ch01);
     tcase_add_test(tc, test_grader_reports_compile_error_memory_tolerance_and_speed_ch02);
+    tcase_add_test(tc, test_grader_catches_wrong_rnn_lstm_and_clipping_ch05);
+    tcase_add_test(tc, test_ch05_expected_agrees_with_independent_references);
     tcase_add_test(tc, test_student_edition_has_no_solutions_and_grades_its_stubs);
     suite_add_tcase(s, tc);
     return s;

@@ -921,11 +921,15 @@ END_TEST
 // cross-entropy is the mean of -log P(next | current) over the scored positions.
 static const float BIGRAM[3][3] = {{0.5f, 0.25f, 0.25f}, {0.1f, 0.1f, 0.8f}, {0.6f, 0.3f, 0.1f}};
 
+// net (when not NULL): an int[2] counting the batches seen and those with reset_state.
 static Tensor *bigram_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *rng)
 {
-    (void)net;
     (void)train;
     (void)rng;
+    if (net) {
+        ((int *)net)[0]++;
+        ((int *)net)[1] += b->reset_state;
+    }
     Tensor *z = tensor_new(tp->arena, 2, (int[]){b->B * b->T, 3});
     for (int i = 0; i < b->B * b->T; i++)
         for (int v = 0; v < 3; v++) z->data[i * 3 + v] = logf(BIGRAM[b->tokens[i]][v]);
@@ -934,17 +938,22 @@ static Tensor *bigram_forward(void *net, Tape *tp, const Batch *b, bool train, R
 
 START_TEST(test_eval_lm_cross_entropy_and_perplexity)
 {
-    static const int S[] = {0, 1, 2, 0, 0, 2, 1, 2, 2, 0, 1};   // 11 tokens, T = 4: 2 windows
+    // 17 tokens, B = 2 rows of L = 8 (token 16 dropped), T = 3: K = ⌊7 / 3⌋ = 2 windows per
+    // row; the targets of row b are row[1 … 6] (row[7] is in no window).
+    static const int S[] = {0, 1, 2, 0, 0, 2, 1, 2, 2, 0, 1, 1, 2, 1, 0, 0, 2};
     Model m;
     model_init(&m, "test/bigram");
-    LmEval e = eval_lm(&m, NULL, bigram_forward, S, 11, 1, 4);
+    int seen[2] = {0, 0};
+    LmEval e = eval_lm(&m, seen, bigram_forward, S, 17, 2, 3);
     double want = 0;
     int scored = 0;
-    for (int w = 0; w < 2; w++)
-        for (int t = 0; t < 4; t++, scored++)
-            want -= log(BIGRAM[S[w * 5 + t]][S[w * 5 + t + 1]]);
+    for (int b = 0; b < 2; b++)
+        for (int j = 1; j <= 6; j++, scored++)
+            want -= log(BIGRAM[S[b * 8 + j - 1]][S[b * 8 + j]]);
     want /= scored;
-    ck_assert_int_eq(e.tokens, 8);
+    ck_assert_int_eq(e.tokens, 12);
+    ck_assert_int_eq(seen[0], 2);   // two batches, the first with reset_state
+    ck_assert_int_eq(seen[1], 1);
     dl_ck_close1("LM cross-entropy", e.loss, want, 1e-6, 1e-6);
     dl_ck_close1("perplexity", e.ppl, exp(want), 1e-5, 1e-6);
     dl_ck_close1("bits per token", e.bits, want / log(2.0), 1e-6, 1e-6);

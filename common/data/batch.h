@@ -6,8 +6,8 @@
  * tokens (B, T) with next-token targets y (B, T)). Sources here:
  *   Batcher     a pass over a Dataset in a new random order every epoch (or in order), or
  *               B draws per step with replacement, P(i) ∝ weights[i] (a weighted sampler)
- * Token-stream sources (chapters 5–7: windows of T + 1 tokens from a corpus) plug in the
- * same way: a struct whose first member is a BatchSource.
+ *   TokenBatcher  a token stream in B parallel rows cut into windows of T (data/stream.h)
+ * Every source is a struct whose first member is a BatchSource.
  *
  * A source's position is a plain int array (BatchSource.state), so a checkpoint can save it
  * and a resumed run continues with exactly the batches an uninterrupted one would have seen.
@@ -30,8 +30,9 @@ typedef struct Batch {
     int T;                // tokens per example (0 for feature batches)
     int *tokens;          // (B, T) input token ids, or NULL
     int *y;               // targets: (B) class labels, or (B, T) next-token ids
-    bool reset_state;     // token streams: the first window of an epoch — a recurrent model
-                          // resets the state it carries between windows (false otherwise)
+    bool reset_state;     // true on the first window of an epoch of a token stream
+                          // (data/stream.h): a recurrent model resets the state it carries
+                          // between windows; false for everything else
 } Batch;
 
 typedef struct BatchSource BatchSource;

@@ -24,12 +24,13 @@ typedef struct TokenBatcher {
     int B, T;
     size_t L;               // tokens per row
     int *x, *y;             // (B, T) the batch handed out
-    int pos;                // storage of src.state
+    int pos;                // storage of src.state (the next window k, 0 … steps)
 } TokenBatcher;
 
-/* Check the sizes and set up. Errors (false, err filled, naming the numbers and the fix):
- * B < 1, T < 1, or a stream too short for one window per row (n < B·(T + 1)): "batch larger
- * than the corpus allows". */
+/* Check the sizes and set up (tokens are not copied: they must outlive tb; tb must not be
+ * copied or moved after init, as src.state points into it). Errors (false, err filled, naming
+ * the numbers and the fix): B < 1, T < 1, or a stream too short for one window per row
+ * (n < B·(T + 1)): "batch larger than the corpus allows". */
 bool token_batcher_init(TokenBatcher *tb, const int *tokens, size_t n, int B, int T, char *err,
                         size_t errlen);
 /* Batches per epoch, ⌊(L - 1) / T⌋. */

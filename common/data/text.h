@@ -22,8 +22,8 @@ typedef struct Text {
     size_t n;
 } Text;
 
-/* Read a whole file. Errors (false, err filled): the file is missing or not a regular file
- * ("…: no such file (run: make data)"), unreadable, or empty. */
+/* Read a whole file (any bytes; t->bytes[n] = 0). Errors (false, err filled): the file is
+ * missing or not a regular file ("…: no such file (run: make data)"), unreadable, or empty. */
 bool text_load(const char *path, Text *t, char *err, size_t errlen);
 void text_free(Text *t);
 
@@ -41,29 +41,37 @@ typedef struct Vocab {
     int table_size;
 } Vocab;
 
-/* Character vocabulary: the distinct bytes of text (n >= 1), in byte order. */
+/* Character vocabulary: the distinct bytes of text, in byte order (id k = the k-th smallest
+ * byte; tokens[k] is that byte as a 1-character string, "" for a NUL byte). Error: n = 0. */
 bool vocab_build_chars(Vocab *v, const unsigned char *text, size_t n, char *err, size_t errlen);
 
-/* Character vocabulary from a list of V distinct byte values (what a checkpoint stores). */
+/* Character vocabulary from a list of V distinct byte values, id k = bytes[k] (what a
+ * checkpoint stores). Errors: V outside 1 … 256, a byte listed twice. */
 bool vocab_from_bytes(Vocab *v, const unsigned char *bytes, int V, char *err, size_t errlen);
 
-/* Word vocabulary of text: "<unk>" and "<eos>" first (ids 0 and 1... see text.c), then
- * the words by descending count, ties in order of first appearance; at most max_words tokens in
- * all (0: no limit), the rest become <unk>. Errors: no word at all; a NUL byte in the text. */
+/* Word vocabulary of text: "<unk>" is id 0 and "<eos>" id 1 (also when the text holds them as
+ * words, as PTB holds "<unk>": their occurrences do not make a second entry), then the words by
+ * descending count, ties in order of first appearance; at most max_words tokens in all,
+ * <unk> and <eos> included (0: no limit; else >= 3), the rest become <unk>. Words are maximal
+ * runs of bytes other than ' ', '\t', '\r', '\v', '\f' and '\n' (so CRLF files work).
+ * PTB's ptb.train.txt gives V = 10000. Errors: no word at all; a NUL byte in the text; a bad
+ * max_words. */
 bool vocab_build_words(Vocab *v, const unsigned char *text, size_t n, int max_words, char *err,
                        size_t errlen);
 
-/* Id of a token string, or -1. */
+/* Id of a token string, or -1 (character level: a 1-byte string). */
 int vocab_id(const Vocab *v, const char *token);
 
 /* Character level: ids of text[0 … n) into out (n). A byte outside the vocabulary is an
- * error that lists every such character (printable, or as \xNN), e.g. for a --prompt. */
+ * error that lists every such character once, in order of first appearance (printable ASCII
+ * as 'c', any other byte as \xNN), e.g. for a --prompt; the caller names the file or flag. */
 bool vocab_encode_chars(const Vocab *v, const unsigned char *text, size_t n, int *out,
                         char *err, size_t errlen);
 
-/* Word level: the ids of text's words with "<eos>" after every line (a last line without '\n'
- * gets one too), words outside the vocabulary as <unk>. Returns a malloc'ed array (free it)
- * and its length in *n_out; false with err filled when the text holds no token. */
+/* Word level: the ids of text's words with "<eos>" for every '\n' (an empty line gives one
+ * too, as Zaremba's reader; a last line with words but no '\n' gets one), words outside the
+ * vocabulary as <unk>. Returns a malloc'ed array (free it) and its length in *n_out; false
+ * with err filled (and *out = NULL) when the text holds no token. */
 bool vocab_encode_words(const Vocab *v, const unsigned char *text, size_t n, int **out,
                         size_t *n_out, char *err, size_t errlen);
 

@@ -103,3 +103,40 @@ Tensor *op_concat(Tape *tp, Tensor *const *xs, int n)
     tape_record(tp, "concat", concat_backward, y, xs, n);
     return y;
 }
+
+// ---- one time step ----
+
+// y[b, :] = x[b, t, :]  ⇒  dx[b, t, :] += dy[b, :] (the other steps are not touched).
+static void time_step_backward(Node *n)
+{
+    Tensor *x = n->in[0];
+    const Tensor *y = n->out;
+    if (!x->grad) return;
+    const int B = x->shape[0], T = x->shape[1], C = x->shape[2], t = n->iparam[0];
+    for (int b = 0; b < B; b++) {
+        float *dx = x->grad + ((size_t)b * T + t) * C;
+        const float *dy = y->grad + (size_t)b * C;
+        for (int c = 0; c < C; c++) dx[c] += dy[c];
+    }
+}
+
+Tensor *op_time_step(Tape *tp, Tensor *x, int t)
+{
+    char sx[64];
+    DL_CHECK(x->ndim == 3, "time_step: x must be 3-D (B, T, C), got shape %s",
+             tensor_shape_str(x, sx, sizeof sx));
+    const int B = x->shape[0], T = x->shape[1], C = x->shape[2];
+    DL_CHECK(t >= 0 && t < T, "time_step: step %d asked of a sequence of T = %d steps (shape %s); "
+             "steps are 0 … T - 1", t, T, tensor_shape_str(x, sx, sizeof sx));
+    Tensor *y = tape_output(tp, 2, (int[]){B, C}, &x, 1);
+    for (int b = 0; b < B; b++)
+        memcpy(y->data + (size_t)b * C, x->data + ((size_t)b * T + t) * C,
+               (size_t)C * sizeof(float));
+    Node *nd = tape_record(tp, "time_step", time_step_backward, y, &x, 1);
+    if (nd) {
+        int *saved = arena_alloc(tp->arena, sizeof *saved);
+        *saved = t;
+        nd->iparam = saved;
+    }
+    return y;
+}

@@ -18,4 +18,10 @@ Tensor *op_flatten(Tape *tp, Tensor *x);
  * columns. Dies when n < 1 or the inputs differ in anything but the last dimension. */
 Tensor *op_concat(Tape *tp, Tensor *const *xs, int n);
 
+/* Step t of a sequence: x (B, T, C) → y (B, C) = x[:, t, :] (torch: x[:, t]), a copy. A
+ * forecaster reads the last step (t = T - 1) of a recurrent layer's outputs this way and puts a
+ * Linear head on it. Backward: dx[:, t, :] += dy, every other step gets nothing. Dies unless x
+ * is 3-D and 0 <= t < T. */
+Tensor *op_time_step(Tape *tp, Tensor *x, int t);
+
 #endif

@@ -8,14 +8,19 @@
 #define DL_PI 3.14159265358979323846
 
 /* The value at `step` >= 0. Warm-up (steps 0 … W−1): base·(step+1)/(W+1), a straight line
- * from 0 (exclusive) to base (reached at step W), as torch's LambdaLR with that factor. From
- * step W on, the kind runs on s = step − W (torch's SequentialLR with milestone W):
+ * from 0 (exclusive) to base (reached at step W), as torch's LambdaLR with that factor. Then
+ * base for D = delay_steps steps (W … W+D−1). From step W + D on, the kind runs on
+ * s = step − W − D (torch's SequentialLR with milestone W + D):
  *   SCHED_STEP         base·γ^⌊s/step_size⌋                 (torch StepLR)
  *   SCHED_EXPONENTIAL  base·γ^s                             (torch ExponentialLR)
  *   SCHED_COSINE       min + (base − min)·(1 + cos(π·s/T))/2  for s <= T = total_steps
  *                      (torch CosineAnnealingLR; Loshchilov & Hutter, "SGDR", ICLR 2017);
  *                      after T it stays at min (torch's would rise again: a deliberate
- *                      difference, so that training past the end is safe). */
+ *                      difference, so that training past the end is safe).
+ * Zaremba et al.'s PTB schedule (ptb_word_lm.py: lr_decay = 0.5 ** max(i + 1 − 4, 0) for the
+ * 0-based epoch i, so epochs 0–3 at lr 1, epoch 4 at 0.5, epoch 5 at 0.25 …) is SCHED_STEP with
+ * step_size = S steps per epoch, γ = 0.5 and D = 3·S: epoch i's steps have s = (i − 3)·S + j,
+ * ⌊s / S⌋ = i − 3 for i >= 3. */
 float schedule_lr(const Schedule *s, int step)
 {
     DL_CHECK(step >= 0, "schedule_lr: step %d is negative; steps count from 0", step);
@@ -24,8 +29,12 @@ float schedule_lr(const Schedule *s, int step)
     DL_CHECK(s->warmup_steps >= 0, "schedule: warmup_steps %d must be >= 0 (0 = no warm-up)",
              s->warmup_steps);
     double base = s->base_lr;
+    DL_CHECK(s->delay_steps >= 0, "schedule: delay_steps %d must be >= 0 (0 = no delay)",
+             s->delay_steps);
     if (step < s->warmup_steps) return (float)(base * (step + 1) / (s->warmup_steps + 1));
     int k = step - s->warmup_steps;
+    if (k < s->delay_steps) return (float)base;
+    k -= s->delay_steps;
     switch (s->kind) {
     case SCHED_CONSTANT: return (float)base;
     case SCHED_STEP:

@@ -14,11 +14,15 @@ typedef struct Schedule {
     int total_steps;     // SCHED_COSINE: T_max (steps after warm-up)
     float min_lr;        // SCHED_COSINE: eta_min
     int warmup_steps;    // linear warm-up from 0 (0 = none)
+    int delay_steps;     // after warm-up, hold base_lr this many steps before the kind starts
+                         // (0 = none). Zaremba et al. 2014, lr 1 for 4 epochs then halved
+                         // every epoch: SCHED_STEP, step_size = steps per epoch, gamma 0.5,
+                         // delay_steps = 3 · steps per epoch
 } Schedule;
 
 /* lr at step (0-based); linear warm-up base_lr·(step+1)/(warmup_steps+1)… see optim/schedule.c for
- * the exact form, then the kind with torch StepLR / ExponentialLR / CosineAnnealingLR
- * semantics counted from the end of warm-up. */
+ * the exact form, then base_lr for delay_steps steps, then the kind with torch StepLR /
+ * ExponentialLR / CosineAnnealingLR semantics counted from the end of warm-up and delay. */
 float schedule_lr(const Schedule *s, int step);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "data/stream.h"
 #include "ops/loss.h"
 #include "report/plot.h"
 
@@ -180,35 +181,26 @@ BinaryScores eval_binary(const int *pred, const int *y, int n)
 LmEval eval_lm(Model *m, void *net, ForwardFn forward, const int *tokens, size_t n_tokens,
                int B, int T)
 {
-    DL_CHECK(B >= 1 && T >= 1, "eval_lm: need B >= 1 and T >= 1, got B = %d, T = %d", B, T);
-    const size_t windows = n_tokens / ((size_t)T + 1);
-    DL_CHECK(windows >= 1, "eval_lm: %zu tokens hold no window of T + 1 = %d tokens", n_tokens,
-             T + 1);
-    int *in = dl_malloc((size_t)B * T * sizeof *in, "eval_lm inputs");
-    int *tg = dl_malloc((size_t)B * T * sizeof *tg, "eval_lm targets");
+    TokenBatcher tb;
+    char err[300];
+    if (!token_batcher_init(&tb, tokens, n_tokens, B, T, err, sizeof err))
+        dl_die("eval_lm: %s", err);
     Tape *tp = &m->tp;
     bool was = tp->recording;
     tape_set_recording(tp, false);
     double total = 0;
     long scored = 0;
-    for (size_t w0 = 0; w0 < windows; w0 += (size_t)B) {
-        int nb = windows - w0 < (size_t)B ? (int)(windows - w0) : B;
-        for (int i = 0; i < nb; i++) {
-            const int *win = tokens + (w0 + (size_t)i) * ((size_t)T + 1);
-            memcpy(in + (size_t)i * T, win, (size_t)T * sizeof *in);
-            memcpy(tg + (size_t)i * T, win + 1, (size_t)T * sizeof *tg);
-        }
-        Batch b = {.B = nb, .T = T, .tokens = in, .y = tg};
+    Batch b;
+    while (tb.src.next(&tb.src, &b) > 0) {
         Tensor *logits = forward(net, tp, &b, false, NULL);
-        DL_CHECK(logits->ndim == 2 && logits->shape[0] == nb * T,
-                 "eval_lm: the model's output is not (B·T = %d, V) logits", nb * T);
-        total += (double)tensor_item(op_cross_entropy(tp, logits, tg)) * nb * T;
-        scored += (long)nb * T;
+        DL_CHECK(logits->ndim == 2 && logits->shape[0] == B * T,
+                 "eval_lm: the model's output is not (B·T = %d, V) logits", B * T);
+        total += (double)tensor_item(op_cross_entropy(tp, logits, b.y)) * B * T;
+        scored += (long)B * T;
         tape_reset(tp);
     }
     tape_set_recording(tp, was);
-    free(in);
-    free(tg);
+    token_batcher_free(&tb);
     LmEval e = {.loss = total / scored, .tokens = scored};
     e.ppl = exp(e.loss);
     e.bits = e.loss / log(2.0);

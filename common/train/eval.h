@@ -79,10 +79,15 @@ typedef struct LmEval {
     long tokens;          // predictions scored
 } LmEval;
 
-/* A language model on a token stream: the stream is cut into consecutive windows of T + 1
- * tokens (the last partial window is dropped), B windows per batch; each batch has tokens
- * (B, T) = window[0 … T) and targets y (B, T) = window[1 … T]; forward returns logits
- * (B·T, V) row-major by (window, position). Dies if the stream holds no whole window. */
+/* A language model on a token stream, in the layout of data/stream.h (Zaremba et al.'s PTB
+ * evaluation): the stream is split into B rows of L = ⌊n_tokens / B⌋ tokens (the last
+ * n_tokens − B·L dropped), and batch k = 0 … K−1, K = ⌊(L − 1) / T⌋, holds tokens (B, T) =
+ * row_b[kT … kT+T) and targets y (B, T) = row_b[kT+1 … kT+T], with Batch.reset_state on batch 0
+ * only, so a recurrent model carries its state from window to window through the whole stream.
+ * forward returns logits (B·T, V) row-major by (row, position). Scored: the B·K·T targets
+ * row_b[1 … KT] of every row (the first token of each row is never a target, the last L−1−KT
+ * are left out), each once; loss is their mean cross-entropy. Dies when the stream is too short
+ * for one window per row (n_tokens < B·(T + 1)) or B, T < 1. */
 LmEval eval_lm(Model *m, void *net, ForwardFn forward, const int *tokens, size_t n_tokens,
                int B, int T);
 

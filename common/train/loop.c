@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/files.h"
+#include "data/stream.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/regularize.h"
@@ -77,6 +78,12 @@ static const char *val_name(const TrainConfig *cfg)
     return cfg->val_name ? cfg->val_name : "val";
 }
 
+// A validation set or a validation token stream is evaluated every epoch.
+static bool has_val(const TrainConfig *cfg)
+{
+    return cfg->val || cfg->val_tokens;
+}
+
 // ---- the history ----
 
 static float *nan_floats(size_t n, const char *what)
@@ -135,7 +142,7 @@ void train_log_plot(const TrainLog *log, const char *out_dir, const char *loss_n
     if (has_val) s[n++] = (PlotSeries){val_title, ex + v0, log->val_loss + v0, E + 1 - v0,
                                         "linespoints lw 2 pt 5"};
     plot_lines(out_dir, loss_name, title, "epoch", "cross-entropy (nats)", s, n, true);
-    if (acc_name && has_val) {
+    if (acc_name && has_val && !isnan(log->val_acc_pct[E])) {
         snprintf(val_title, sizeof val_title, "%s accuracy", log->val_name);
         snprintf(ylab, sizeof ylab, "%s accuracy (%%)", log->val_name);
         float *acc = dl_malloc(((size_t)E + 1) * sizeof *acc, "plot values");
@@ -366,10 +373,10 @@ static void print_header(const TrainConfig *cfg)
 {
     char vl[32], va[32];
     snprintf(vl, sizeof vl, "%s loss", val_name(cfg));
-    snprintf(va, sizeof va, "%s acc", val_name(cfg));
+    snprintf(va, sizeof va, "%s %s", val_name(cfg), cfg->val ? "acc" : "ppl");
     printf("  %5s %10s %11s", "epoch", "lr", "train loss");
     if (cfg->train_eval) printf(" %11s", "train(eval)");
-    if (cfg->val) printf(" %10s %9s", vl, va);
+    if (has_val(cfg)) printf(" %10s %9s", vl, va);
     printf(" %8s\n", "time");
 }
 
@@ -379,6 +386,8 @@ static void print_epoch(const TrainConfig *cfg, const TrainLog *log, int e, floa
     else printf("  %5d %10.4g %11.4f", e, (double)lr, (double)log->train_loss[e]);
     if (cfg->train_eval) printf(" %11.4f", (double)log->train_eval_loss[e]);
     if (cfg->val) printf(" %10.4f %8.2f%%", (double)log->val_loss[e], (double)log->val_acc_pct[e]);
+    else if (cfg->val_tokens)
+        printf(" %10.4f %9.2f", (double)log->val_loss[e], exp((double)log->val_loss[e]));
     if (e > 0) printf(" %7.1fs", log->seconds[e] - log->seconds[e - 1]);
     putchar('\n');
 }
@@ -393,6 +402,9 @@ static void epoch_metrics(const TrainConfig *cfg, const TrainLog *log, int e)
     if (cfg->val) {
         metrics_setf(cfg->metrics, log->val_loss[e], "%s_%s_loss_epoch_%d", p, v, e);
         metrics_setf(cfg->metrics, log->val_acc_pct[e], "%s_%s_acc_pct_epoch_%d", p, v, e);
+    } else if (cfg->val_tokens) {
+        metrics_setf(cfg->metrics, log->val_loss[e], "%s_%s_loss_epoch_%d", p, v, e);
+        metrics_setf(cfg->metrics, exp((double)log->val_loss[e]), "%s_%s_ppl_epoch_%d", p, v, e);
     }
 }
 
@@ -411,6 +423,10 @@ static void evaluate(RunState *s, int e)
         eval_classifier(t->model, t->net, t->forward, cfg->val, cfg->eval_batch, false, &ev);
         s->log->val_loss[e] = (float)ev.loss;
         s->log->val_acc_pct[e] = ev.acc_pct;
+    } else if (cfg->val_tokens) {
+        LmEval lm = eval_lm(t->model, t->net, t->forward, cfg->val_tokens, cfg->n_val_tokens,
+                            cfg->val_B, cfg->val_T);
+        s->log->val_loss[e] = (float)lm.loss;
     }
 }
 
@@ -527,7 +543,8 @@ static void end_epoch(RunState *s, const Schedule *sch)
     log->train_loss[e] = s->epoch_seen ? (float)(s->epoch_sum / s->epoch_seen) : NAN;
     log->seconds[e] = s->t_train;
     evaluate(s, e);
-    if (cfg->val && (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
+    if (has_val(cfg) &&
+        (log->best_epoch == 0 || log->val_loss[e] < log->val_loss[log->best_epoch])) {
         log->best_epoch = e;
         if (s->best) params_snapshot(&s->task->model->p, s->best);
     }
@@ -556,8 +573,18 @@ static void check_config(const TrainTask *t, const BatchSource *data, const Trai
              (double)c->l1, (double)c->l2);
     DL_CHECK(c->patience >= 0 && c->eval_batch >= 0, "%s: patience and eval_batch must be >= 0",
              who);
-    DL_CHECK(!(c->patience || c->keep_best) || c->val, "%s: early stopping and keep_best need a "
-             "validation set (cfg.val)", who);
+    DL_CHECK(!(c->val && c->val_tokens), "%s: give a validation set (cfg.val) or a validation "
+             "token stream (cfg.val_tokens), not both", who);
+    if (c->val_tokens) {   // the stream must hold one window per row, checked before training
+        TokenBatcher tb;
+        char err[300];
+        if (!token_batcher_init(&tb, c->val_tokens, c->n_val_tokens, c->val_B, c->val_T, err,
+                                sizeof err))
+            dl_die("%s: the validation token stream: %s", who, err);
+        token_batcher_free(&tb);
+    }
+    DL_CHECK(!(c->patience || c->keep_best) || has_val(c), "%s: early stopping and keep_best "
+             "need a validation set (cfg.val or cfg.val_tokens)", who);
     DL_CHECK(data && data->next && data->steps_per_epoch >= 1, "%s: the data source yields no "
              "batches", who);
 }
@@ -589,7 +616,7 @@ void train_run(const TrainTask *task, BatchSource *data, const TrainConfig *cfg,
         resume.used = true;
         printf("  resumed '%s' from %s at epoch %d, step %ld\n", m->name, ck->path, s.epoch,
                log->steps);
-    } else if (cfg->eval_before && (cfg->val || cfg->train_eval)) {
+    } else if (cfg->eval_before && (has_val(cfg) || cfg->train_eval)) {
         evaluate(&s, 0);
     }
     if (cfg->print) {   // a resumed run prints the epochs it had done, as the first process did

@@ -15,7 +15,8 @@
  *   rewind the step arena                  nothing is allocated after the first step
  *
  * Around the steps: epochs over the data; an evaluation after every epoch (and before the
- * first, when asked) on a validation set and, optionally, on the training set in eval mode;
+ * first, when asked) on a validation set (or, for a language model, a validation token stream)
+ * and, optionally, on the training set in eval mode;
  * a progress bar; one printed line and metric keys per epoch; early stopping with a snapshot
  * of the parameters AND buffers (BatchNorm running statistics) of the best validation epoch,
  * restored at the end; and checkpoints (train/checkpoint.h):
@@ -78,6 +79,10 @@ typedef struct TrainConfig {
     // ---- evaluation after every epoch ----
     const Dataset *val;   // validation (or test) set: loss and accuracy; NULL: none
     const char *val_name; // "val" (default) or "test": column and metric names
+    const int *val_tokens; // language models, instead of val: a validation token stream
+    size_t n_val_tokens;  // (n_val_tokens, not owned) scored by eval_lm (train/eval.h) in
+    int val_B, val_T;     // val_B rows and windows of val_T: the val loss in nats per token
+                          // and its perplexity; no accuracy (NULL: none)
     const Dataset *train_eval; // also evaluated in eval mode each epoch (NULL: none)
     int eval_batch;       // evaluation batch size (0: 1000)
     bool eval_before;     // evaluate before the first step too (epoch 0)
@@ -88,7 +93,8 @@ typedef struct TrainConfig {
     // ---- what the run tells ----
     bool print;           // one line per epoch on stdout
     Metrics *metrics;     // per-epoch keys <prefix>_train_loss_epoch_<n>,
-    const char *prefix;   // <prefix>_<val_name>_loss_epoch_<n>, …_acc_pct_epoch_<n> (NULL: none)
+    const char *prefix;   // <prefix>_<val_name>_loss_epoch_<n>, …_acc_pct_epoch_<n> (val) or
+                          // …_ppl_epoch_<n> (val_tokens) (NULL: none)
     const Cli *cli;       // --save, --resume, --out; NULL: no checkpoints at all
     bool save;            // the chapter's main run: --save FILE writes its checkpoint at the end
 } TrainConfig;
@@ -98,7 +104,7 @@ typedef struct TrainLog {
     int epochs_run;       // epochs completed
     int steps_per_epoch;
     long steps;           // steps taken (a diverged step is counted, its update is not made)
-    int best_epoch;       // epoch (>= 1) with the lowest val loss; 0 without val
+    int best_epoch;       // epoch (>= 1) with the lowest val loss; 0 without val(_tokens)
     bool diverged;
     long diverged_step;   // 1-based step whose loss diverged
     float diverged_loss;
@@ -108,8 +114,9 @@ typedef struct TrainLog {
     // per epoch; index 0 = before training; NAN where nothing was measured
     float *train_loss;    // mean loss of the epoch's mini-batches (weighted by batch size)
     float *train_eval_loss; // cfg.train_eval in eval mode
-    float *val_loss;
-    double *val_acc_pct;   // percent (double: 89.2 stays 89.2)
+    float *val_loss;      // cfg.val or cfg.val_tokens (then nats per token: perplexity is
+                          // exp(val_loss))
+    double *val_acc_pct;   // percent (double: 89.2 stays 89.2); NAN for val_tokens
     double *seconds;      // cumulative training time (evaluation excluded), seconds
     char val_name[16];    // cfg.val_name ("val", "test"): for plots and tables
     bool resumed;         // this run continued a checkpoint (--resume)
@@ -127,7 +134,8 @@ void train_log_free(TrainLog *log);
 
 /* The run's curves by epoch: <out_dir>/<loss_name>.png with the loss of every step (thin,
  * when steps is true), the epochs' mean training loss and the validation loss; and, when acc_name
- * is not NULL and there was a validation set, <acc_name>.png with its accuracy (%). */
+ * is not NULL and there was a validation set with accuracies (not val_tokens), <acc_name>.png
+ * with its accuracy (%). */
 void train_log_plot(const TrainLog *log, const char *out_dir, const char *loss_name,
                     const char *acc_name, const char *title, bool steps);
 
