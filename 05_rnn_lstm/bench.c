@@ -1,7 +1,7 @@
-/* 05_rnn_lstm/bench.c — chapter 5's timings: section 4 of the run (every rung of the recurrent
- * ladder on one LSTM layer, forward and BPTT, against v0_matvec's numbers) and --bench (the
- * same at both thread counts, then the training throughput of Zaremba et al.'s "small" PTB
- * model — the WHOLE step: embedding, 2-layer LSTM, the 10k-word softmax head, backward,
+/* 05_rnn_lstm/bench.c — chapter 5's --bench: every rung of the recurrent ladder on one LSTM
+ * layer, forward and BPTT, against v0_matvec's numbers, at 1 and 2 threads (section 4 of the
+ * run, timing.c, shows the same at the run's thread count); then the training throughput of
+ * Zaremba et al.'s "small" PTB model — the WHOLE step: embedding, 2-layer LSTM, the 10k-word softmax head, backward,
  * clipping, SGD — through the library's loop under every rung, next to PyTorch's nn.LSTM on the
  * same configuration, via scripts/bench_torch_lstm.py).
  * Built into 05_rnn_lstm/run with rnn.c; `./05_rnn_lstm/run --bench` runs the second part.
@@ -35,9 +35,9 @@
 // Zaremba, Sutskever & Vinyals (2014), "small": the configuration every figure here uses.
 enum { ZS_V = 10000, ZS_D = 200, ZS_H = 200, ZS_L = 2, ZS_T = 20, ZS_B = 20 };
 
-// region: rnn_timing
-// The kernel lesson: every rung on one LSTM layer of the small model (B = 20, T = 20,
-// C = H = 200), forward and backward, against v0_matvec's numbers.
+// region: layer_table
+// Every rung on one LSTM layer of the small model (B = 20, T = 20, C = H = 200), forward and
+// backward, against v0_matvec's numbers.
 typedef struct LayerRun {
     RnnLayer l;
     Arena scratch;
@@ -157,10 +157,6 @@ static void layer_timing(bool quick, uint64_t seed, Metrics *m, const char *key_
     arena_free(&r.scratch);
 }
 
-void rnn_timing_section(bool quick, uint64_t seed, Metrics *m)
-{
-    layer_timing(quick, seed, m, "");
-}
 // endregion
 
 // region: train_throughput

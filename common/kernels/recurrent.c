@@ -558,6 +558,16 @@ static void backward_row_task(void *ctx, int b)
     backward_row(w->c, w->k, b, w->t);
 }
 
+// Rows on threads only when a step's gate block is big enough to pay for the hand-off (the
+// pool wakes in microseconds; the small PTB model's (20, 800) block takes about as long):
+// RNN_PAR_MIN elements, like the ops' DL_PAR_MIN.
+#define RNN_PAR_MIN 65536
+static bool row_threads(const Ctx *c, bool threads)
+{
+    return threads && threads_get() > 1 && c->l->B > 1 &&
+           (size_t)c->l->B * c->GH >= RNN_PAR_MIN;
+}
+
 static void hoisted_forward(RnnLayer *l, bool threads)
 {
     Ctx c = ctx_make(l);
@@ -567,7 +577,7 @@ static void hoisted_forward(RnnLayer *l, bool threads)
     float *hg = scratch_floats(l->scratch, (size_t)l->B * c.GH);
     float *pre = scratch_floats(l->scratch, (size_t)l->B * c.GH);
     gemm(BT, c.GH, l->C, l->x, l->C, l->w_ih, c.GH, xg, c.GH, false);
-    bool par = threads && threads_get() > 1 && l->B > 1;
+    bool par = row_threads(&c, threads);
     for (int t = 0; t < l->T; t++) {
         const float *hp = t == 0 ? c.h0 : l->y + (size_t)(t - 1) * l->H;
         gemm_ex(false, false, l->B, c.GH, l->H, hp, t == 0 ? l->H : l->T * l->H, l->w_hh, c.GH,
@@ -585,7 +595,7 @@ static void hoisted_backward(RnnLayer *l, bool threads)
     Ctx c = ctx_make(l);
     Back k = back_make(&c);
     const int B = l->B, T = l->T, C = l->C, H = l->H, GH = c.GH, BT = B * T;
-    bool par = threads && threads_get() > 1 && B > 1;
+    bool par = row_threads(&c, threads);
     for (int t = T - 1; t >= 0; t--) {
         Rows w = {&c, &k, NULL, NULL, t};
         if (par) parallel_for(B, backward_row_task, &w);
