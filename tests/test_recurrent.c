@@ -737,6 +737,13 @@ START_TEST(test_fast_head_matches_reference_ops_and_threads)
                       "fast head %s differs between 1 and 2 threads", names[i]);
     }
     ck_assert(memcmp(fast[0][0], fast[1][0], sizeof(float)) == 0);
+    // evaluation (not recording: no softmax kept) gives the same loss
+    tape_set_recording(&tp, false);
+    Tensor *le = op_cross_entropy_fast(&tp, op_linear(&tp, x, w, b), targets);
+    ck_assert_msg(memcmp(le->data, fast[0][0], sizeof(float)) == 0,
+                  "cross_entropy_fast: %.9g not recording, %.9g recording", le->data[0], fast[0][0][0]);
+    tape_reset(&tp);
+    tape_set_recording(&tp, true);
     for (int i = 0; i < 4; i++) { free(ref[i]); free(fast[0][i]); free(fast[1][i]); }
     arena_free(&step);
     arena_free(&params);

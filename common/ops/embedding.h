@@ -3,7 +3,9 @@
  *   y[i, :] = table[tokens[i], :]          y (N, D), table (V, D), tokens (N)
  * Backward scatters: dtable[tokens[i], :] += dy[i, :] (a token seen twice gets both rows'
  * gradients). It is a one-hot row vector times the table, without building the one-hot
- * (lecture 5 and 6; torch.nn.Embedding / F.embedding).
+ * (lecture 5 and 6; torch.nn.Embedding / F.embedding). A big backward (more than DL_PAR_MIN
+ * floats) splits the D columns among the threads; every row of dtable is still summed in token
+ * order, so the bits do not depend on the thread count.
  */
 #ifndef DL_OPS_EMBEDDING_H
 #define DL_OPS_EMBEDDING_H
