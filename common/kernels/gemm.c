@@ -197,10 +197,82 @@ typedef struct Ukr {
     MicroKernel kernel;
 } Ukr;
 
+// ---- transposing copies with AVX-512 ----
+// Packing an operand whose contraction index k runs along its rows (A in every GEMM, Bᵀ in
+// gemm_ex) is a transposition: 16 rows x 16 k are loaded as 16 vectors, transposed in registers
+// (Intel's 16x16 pattern: unpack ps, unpack pd, two rounds of 128-bit lane shuffles: 64
+// shuffles for 256 floats) and stored as 16 k-rows. A copy, so the values are those of the
+// scalar loops; only faster (the scalar form is a load and a store per float).
+#if GEMM_X86
+__attribute__((target("avx512f")))
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int g = 0; g < 4; g++) {
+        __m512d a0 = _mm512_castps_pd(t[4 * g]), a1 = _mm512_castps_pd(t[4 * g + 1]);
+        __m512d a2 = _mm512_castps_pd(t[4 * g + 2]), a3 = _mm512_castps_pd(t[4 * g + 3]);
+        u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
+        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
+        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
+        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
+        __m512 v1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+        __m512 w0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+        __m512 w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+        r[c] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+        r[c + 8] = _mm512_shuffle_f32x4(v0, w0, 0xDD);
+        r[c + 4] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+        r[c + 12] = _mm512_shuffle_f32x4(v1, w1, 0xDD);
+    }
+}
+
+// dst[k·dstride + r] = src[r·ld + k] for r < rows (<= 16), k < kc; lanes rows … width − 1 of
+// each stored k-row are 0 (width <= 16 lanes are written per k).
+__attribute__((target("avx512f")))
+static void transpose_rows16(const float *src, int ld, int rows, int width, int kc, float *dst,
+                             int dstride)
+{
+    const __mmask16 wmask = (__mmask16)((1u << width) - 1);
+    __m512 r[16];
+    for (int k0 = 0; k0 < kc; k0 += 16) {
+        int n = kc - k0 < 16 ? kc - k0 : 16;
+        const __mmask16 kmask = (__mmask16)((1u << n) - 1);
+        for (int i = 0; i < 16; i++)
+            r[i] = i < rows ? _mm512_maskz_loadu_ps(kmask, src + (size_t)i * ld + k0)
+                            : _mm512_setzero_ps();
+        transpose16(r);
+        for (int k = 0; k < n; k++)
+            _mm512_mask_storeu_ps(dst + (size_t)(k0 + k) * dstride, wmask, r[k]);
+    }
+}
+#endif
+
+static bool transpose_simd(void)
+{
+#if GEMM_X86
+    return __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
 // Pack rows [0, mc) x cols [0, kc) of A (stride lda) into MR-row micro-panels: panel p
 // holds a[(p·kc + k)·MR + r] = A[p·MR + r][k], rows past mc zero.
 static void pack_a(int mc, int kc, const float *A, int lda, int MR, float *dst)
 {
+#if GEMM_X86
+    if (MR <= 16 && transpose_simd()) {
+        for (int p = 0; p < mc; p += MR, dst += (size_t)kc * MR)
+            transpose_rows16(A + (size_t)p * lda, lda, mc - p < MR ? mc - p : MR, MR, kc, dst, MR);
+        return;
+    }
+#endif
     for (int p = 0; p < mc; p += MR, dst += (size_t)kc * MR) {
         int rows = mc - p < MR ? mc - p : MR;
         // 16 k at a time: the MR x 16 destination block (<= 4 KiB) stays in L1 while the rows
@@ -252,6 +324,15 @@ static void pack_bt_panel(int kc, int nc, const float *Bt, int ldb, int NR, int 
     int j0 = p * NR, cols = nc - j0 < NR ? nc - j0 : NR;
     dst += (size_t)p * kc * NR;
     const float *src = Bt + (size_t)j0 * ldb;
+#if GEMM_X86
+    if (NR % 16 == 0 && transpose_simd()) {
+        for (int h = 0; h < NR; h += 16) {
+            int rows = cols - h <= 0 ? 0 : cols - h > 16 ? 16 : cols - h;
+            transpose_rows16(src + (size_t)h * ldb, ldb, rows, 16, kc, dst + h, NR);
+        }
+        return;
+    }
+#endif
     // k outer, j inner: the NR source rows advance together (each cache line read serves 16
     // k), the destination is written in order
     for (int k = 0; k < kc; k++) {
