@@ -18,7 +18,9 @@ void rnn_timing_section(bool quick, uint64_t seed, Metrics *m);
 /* Tokens/s of whole training steps (embedding, L recurrent layers of `kind`, the V-word softmax
  * head, backward, clipping at 5, SGD lr 1) of Zaremba et al.'s small model (V = 10000,
  * D = H = 200, L = 2, T = 20, B = 20) through train_run on random tokens, under the rungs in
- * use: B·T·steps / the summed time of `steps` steps after `warmup` untimed ones. */
+ * use: after `warmup` untimed steps, the `steps` timed ones are cut into 3 consecutive windows
+ * and the fastest window's B·T·(its steps) / (its summed step times) is returned (1 window when
+ * steps < 3). */
 double lm_train_tokens_per_s(CellKind kind, int steps, int warmup, uint64_t seed);
 
 /* --bench: the full ladder, then whole-step training tokens/s vs PyTorch (1 and 2 threads). */
