@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 
 void tape_init(Tape *tp, Arena *step)
 {
@@ -34,7 +35,8 @@ Tensor *tape_output(Tape *tp, int ndim, const int *shape, Tensor *const *in, int
 {
     Tensor *out = tensor_new_uninit(tp->arena, ndim, shape);   // the op writes every value
     if (tp->recording && any_requires_grad(in, n_in)) {
-        out->grad = arena_alloc(tp->arena, out->size * sizeof(float));
+        out->grad = arena_alloc_uninit(tp->arena, out->size * sizeof(float));
+        parallel_zero(out->grad, out->size);   // zeroed, on the threads when big
         out->requires_grad = true;
     }
     return out;

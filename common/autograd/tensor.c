@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 
 // The shape checks and the struct; data is left NULL for the two public constructors.
 static Tensor *tensor_header(Arena *a, int ndim, const int *shape)
@@ -82,7 +83,7 @@ void tensor_fill_normal(Tensor *t, Rng *r, float mean, float std)
 
 void tensor_zero_grad(Tensor *t)
 {
-    if (t->grad) memset(t->grad, 0, t->size * sizeof(float));
+    if (t->grad) parallel_zero(t->grad, t->size);
 }
 
 bool tensor_same_shape(const Tensor *a, const Tensor *b)

@@ -189,3 +189,28 @@ void parallel_for(int n, ParallelFn fn, void *ctx)
     }
     atomic_flag_clear(&busy);
 }
+
+// ---- zeroing big buffers ----
+typedef struct ZeroJob {
+    float *p;
+    size_t n, chunk;
+} ZeroJob;
+
+static void zero_task(void *ctx, int i)
+{
+    const ZeroJob *j = ctx;
+    size_t lo = (size_t)i * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
+    if (lo < hi) memset(j->p + lo, 0, (hi - lo) * sizeof(float));
+}
+
+void parallel_zero(float *p, size_t n)
+{
+    const size_t min = (size_t)1 << 18;   // 1 MiB: below it one thread is as fast
+    if (n_threads < 2 || n < min) {
+        if (n) memset(p, 0, n * sizeof *p);
+        return;
+    }
+    size_t chunk = ((n + (size_t)n_threads - 1) / (size_t)n_threads + 15) / 16 * 16;
+    ZeroJob j = {p, n, chunk};
+    parallel_for((int)((n + chunk - 1) / chunk), zero_task, &j);
+}

@@ -8,6 +8,8 @@
 #ifndef DL_THREADS_H
 #define DL_THREADS_H
 
+#include <stddef.h>
+
 typedef void (*ParallelFn)(void *ctx, int i);
 
 /* Use n threads (the caller counts as one; clamped to [1, 64]). Idempotent. */
@@ -17,6 +19,10 @@ int threads_get(void);
 /* Run fn(ctx, i) for i in [0, n) and return when all are done. Not reentrant: fn must not
  * call parallel_for. */
 void parallel_for(int n, ParallelFn fn, void *ctx);
+
+/* Set n floats at p to zero, split among the threads when there are more than 2^18 (a big
+ * gradient buffer: one core alone cannot always saturate the memory bus). */
+void parallel_zero(float *p, size_t n);
 
 /* Join and free the pool's threads (called automatically at exit). */
 void threads_shutdown(void);

@@ -119,6 +119,18 @@ static void linear_backward(Node *n)
     if (x->grad) gemm_ex(false, true, N, K, M, dy, M, w->data, M, x->grad, K, true);   // dy·wᵀ
 }
 
+typedef struct RowFill {
+    float *y;
+    const float *b;
+    int M;
+} RowFill;
+
+static void fill_row(void *ctx, int i)
+{
+    const RowFill *f = ctx;
+    memcpy(f->y + (size_t)i * f->M, f->b, (size_t)f->M * sizeof(float));
+}
+
 Tensor *op_linear(Tape *tp, Tensor *x, Tensor *w, Tensor *b)
 {
     int N, K, K2, M;
@@ -131,7 +143,8 @@ Tensor *op_linear(Tape *tp, Tensor *x, Tensor *w, Tensor *b)
              "%s (need (M))", tensor_shape_str(b, sb, sizeof sb), tensor_shape_str(w, sw, sizeof sw));
     Tensor *in[] = {x, w, b};
     Tensor *y = tape_output(tp, 2, (int[]){N, M}, in, 3);
-    for (int i = 0; i < N; i++) memcpy(y->data + (size_t)i * M, b->data, (size_t)M * sizeof(float));
+    RowFill f = {y->data, b->data, M};
+    run_tasks(N, fill_row, &f, (size_t)N * M);                   // every row starts as b
     gemm(N, M, K, x->data, K, w->data, M, y->data, M, true);
     tape_record(tp, "linear", linear_backward, y, in, 3);
     return y;
