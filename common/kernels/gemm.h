@@ -11,6 +11,8 @@
  *   v3_avx512  the same idea with 512-bit registers (runtime-dispatched; skipped when absent)
  *   v4_threads the best micro-kernel, blocks of C shared among threads_get() threads (threads.h)
  * Results do not depend on the thread count (each C element is summed in the same order).
+ * Packing (v3, v4) copies transposing operands 16 x 16 at a time with AVX-512 register
+ * transposes where the CPU has them (a copy: the same values either way).
  * Source: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication",
  * ACM TOMS 34(3), 2008; BLIS (Van Zee & van de Geijn, 2015); lecture 2.
  */
