@@ -8,6 +8,7 @@
 #   make chapter2     build 02_backprop/run     (also: make 02_backprop)
 #   make chapter3     build 03_optimizers/run   (also: make 03_optimizers)
 #   make chapter4     build 04_cnn/run          (also: make 04_cnn)
+#   make chapter5     build 05_rnn_lstm/run     (also: make 05_rnn_lstm)
 #   make plots        redraw every out/*.png from its .gp/.dat
 #   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
 #                     reference solutions); make expected, make student-edition DEST=dir
@@ -56,7 +57,7 @@ LIB        := $(BUILD)/libdl.a
 
 # Finished chapters; a chapter's program is every .c file in its folder (the lesson topic.c,
 # its bench.c, and any helper it declares in a header there), linked with libdl.
-CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn
+CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn 05_rnn_lstm
 $(foreach c,$(CHAPTERS),$(eval $(c)_SRC := $(wildcard $(c)/*.c)))
 $(foreach c,$(CHAPTERS),$(eval $(c)_HDR := $(wildcard $(c)/*.h)))
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
@@ -66,7 +67,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all lib chapters chapter1 chapter2 chapter3 chapter4 $(CHAPTERS) run test test-build bench data \
+.PHONY: all lib chapters chapter1 chapter2 chapter3 chapter4 chapter5 $(CHAPTERS) run test test-build bench data \
         setup setup-test plots clean
 
 all: chapters test-build
@@ -77,6 +78,7 @@ chapter1 01_perceptron: $(BINDIR)/01_perceptron/run
 chapter2 02_backprop: $(BINDIR)/02_backprop/run
 chapter3 03_optimizers: $(BINDIR)/03_optimizers/run
 chapter4 04_cnn: $(BINDIR)/04_cnn/run
+chapter5 05_rnn_lstm: $(BINDIR)/05_rnn_lstm/run
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -141,6 +143,7 @@ bench: $(CHAPTER_BINS)
 	$(BINDIR)/02_backprop/run --bench $(ARGS)
 	$(BINDIR)/03_optimizers/run --bench $(ARGS)
 	$(BINDIR)/04_cnn/run --bench $(ARGS)
+	$(BINDIR)/05_rnn_lstm/run --bench $(ARGS)
 
 plots:
 	@scripts/plots.sh $(CHAPTERS)

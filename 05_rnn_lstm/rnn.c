@@ -184,7 +184,7 @@ void lm_run(Chapter *ch, LmRun *r, const Corpus *c, Model *m, RnnLM *lm, TrainLo
                       .val_B = r->cfg.B_eval, .val_T = r->T, .eval_before = r->main,
                       .print = r->main, .metrics = r->prefix ? &ch->metrics : NULL,
                       .prefix = r->prefix, .cli = &ch->cli, .save = r->main};
-    TrainTask task = {m, lm, lm_forward, NULL, NULL};
+    TrainTask task = {m, lm, lm_forward, lm_loss, NULL};   // lm.h: the fast cross-entropy
     train_run(&task, &tb.src, &tc, &rng, log);
     r->seconds = log->seconds[log->epochs_run];
     token_batcher_free(&tb);
@@ -853,6 +853,9 @@ void check_char_sizes(const Corpus *c, const Flags *f, bool quick)
     if (!token_batcher_init(&tb, c->ids, c->n_train, B, T, err, sizeof err))
         dl_die("%s (the character model: --batch %d, --seq-len %d): %s", c->name, B, T, err);
     token_batcher_free(&tb);
+    if (!token_batcher_init(&tb, c->ids + c->n_train, c->n_val, quick ? 16 : 32, T, err, sizeof err))
+        dl_die("%s: its last 10 %% (the validation part, --seq-len %d): %s", c->name, T, err);
+    token_batcher_free(&tb);
     if (!token_batcher_init(&tb, c->ids, c->n_train, 32, 64, err, sizeof err))
         dl_die("%s: too short for the chapter's demonstrations (B = 32 rows of T = 64): %s",
                c->name, err);
@@ -907,8 +910,10 @@ int main(int argc, char **argv)
     if (f.sample) return sample_only(&ch, &f);
     Corpus chars;   // data first: a missing file or a bad size costs no time
     load_char_corpus(cli, &f, &chars);
+    if (cli->quick && chars.n_val > 8192)   // enough for the windows of --seq-len
+        chars.n_val = (size_t)fmax(8192, 16.0 * ((f.seq_len ? f.seq_len : 32) + 1) + 1);
+    if (chars.n_val > chars.n - chars.n_train) chars.n_val = chars.n - chars.n_train;
     check_char_sizes(&chars, &f, cli->quick);
-    if (cli->quick && chars.n_val > 8192) chars.n_val = 8192;
     printf("data: %s from %s; %d thread(s), seed %llu, recurrent rung %s%s\n", chars.name,
            f.text[0] ? f.text : cli->data_dir, threads_get(), (unsigned long long)cli->seed,
            ladder_selected(&RNN_LADDER)->name, cli->quick ? ", --quick" : "");
