@@ -408,6 +408,24 @@ START_TEST(test_every_rung_independent_of_thread_count)
             run_free(&two);
         }
     }
+    // v3 shares a step's rows among threads only from 65536 gate elements (B·G·H): a batch
+    // that big, for the LSTM and the GRU
+    ck_assert(ladder_select(&RNN_LADDER, "v3_fused_threads"));
+    for (int ci = 1; ci < 3; ci++) {
+        const int Bb = 64, Tb = 2, Cb = 8, Hb = 344;
+        threads_set(1);
+        RunOut one = run_layer(KINDS[ci], Bb, Tb, Cb, Hb, 31 + ci);
+        threads_set(2);
+        RunOut two = run_layer(KINDS[ci], Bb, Tb, Cb, Hb, 31 + ci);
+        threads_set(1);
+        const char *cn = cell_name(KINDS[ci]);
+        ck_assert_msg(same_bits(one.y, two.y, one.ny), "v3 %s B=64: y differs, 1 vs 2 threads", cn);
+        for (int i = 0; i < 7; i++)
+            ck_assert_msg(same_bits(one.g[i], two.g[i], one.n[i]),
+                          "v3 %s B=64: %s differs between 1 and 2 threads", cn, GRAD_NAMES[i]);
+        run_free(&one);
+        run_free(&two);
+    }
     ladder_select(&RNN_LADDER, "auto");
 }
 END_TEST
