@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "base/threads.h"
+#include "bench/peak.h"
 #include "data/batch.h"
 #include "kernels/gemm.h"
 #include "kernels/recurrent.h"
@@ -124,11 +125,13 @@ static void layer_timing(bool quick, uint64_t seed, Metrics *m, const char *key_
     const double flops_f = 2.0 * B * T * GH * (double)(C + H), flops_b = 2 * flops_f;
     const double budget = quick ? 0.05 : 0.5;
     const KernelRung *in_use = ladder_selected(&RNN_LADDER);
-    printf("one LSTM layer of the small PTB model (B = %d, T = %d, C = H = %d), %d thread(s); "
-           "time = best of up to 20 runs within %.2g s; error = max |difference| / max |v0| over "
-           "y, dx, dW_ih, dW_hh\n", B, T, H, threads_get(), budget);
-    printf("  %-18s %9s %8s %9s %8s %11s %9s\n", "rung", "fwd ms", "GFLOP/s", "bwd ms",
-           "GFLOP/s", "tokens/s", "error");
+    const double peak = peak_gflops(threads_get());   // measured now (bench/peak.h)
+    printf("one LSTM layer of the small PTB model (B = %d, T = %d, C = H = %d), %d thread(s), "
+           "peak %.0f GFLOP/s (%s FMA loop, measured); time = best of up to 20 runs within %.2g "
+           "s; error = max |difference| / max |v0| over y, dx, dW_ih, dW_hh\n", B, T, H,
+           threads_get(), peak, peak_isa(), budget);
+    printf("  %-18s %9s %8s %9s %8s %8s %11s %9s\n", "rung", "fwd ms", "GFLOP/s", "bwd ms",
+           "GFLOP/s", "of peak", "tokens/s", "error");
     for (int k = 0; k < RNN_LADDER.n_rungs; k++) {
         const KernelRung *rung = &RNN_LADDER.rungs[k];
         RNN_LADDER.selected = rung;
@@ -141,8 +144,9 @@ static void layer_timing(bool quick, uint64_t seed, Metrics *m, const char *key_
             else e = fmax(e, max_rel_diff(parts[i], ref + off, ns[i]));
         }
         double tps = B * T / (tf + tb);
-        printf("  %-18s %9.2f %8.2f %9.2f %8.2f %11.0f %9.1e\n", rung->name, 1e3 * tf,
-               flops_f / tf / 1e9, 1e3 * tb, flops_b / tb / 1e9, tps, e);
+        const double all = (flops_f + flops_b) / (tf + tb) / 1e9;   // forward + backward
+        printf("  %-18s %9.2f %8.2f %9.2f %8.2f %7.1f%% %11.0f %9.1e\n", rung->name, 1e3 * tf,
+               flops_f / tf / 1e9, 1e3 * tb, flops_b / tb / 1e9, 100 * all / peak, tps, e);
         const int tag = (int)strcspn(rung->name, "_");
         metrics_setf(m, tf, "rnntime_%.*s_fwd_s%s", tag, rung->name, key_suffix);
         metrics_setf(m, tb, "rnntime_%.*s_bwd_s%s", tag, rung->name, key_suffix);
@@ -150,7 +154,8 @@ static void layer_timing(bool quick, uint64_t seed, Metrics *m, const char *key_
         metrics_setf(m, e, "rnntime_%.*s_rel_err%s", tag, rung->name, key_suffix);
     }
     RNN_LADDER.selected = in_use;
-    printf("  op_recurrent uses '%s' (--kernel rnn=v0|v1|v2|v3|auto)\n", in_use->name);
+    printf("  op_recurrent uses '%s' (--kernel rnn=v0|v1|v2|v3|auto); of peak: forward + "
+           "backward FLOP/s over the peak\n", in_use->name);
     const float *owned[] = {r.l.x, r.l.w_ih, r.l.w_hh, r.l.b_ih, r.l.b_hh, r.l.h0, r.l.c0, r.l.y,
                             r.l.act, r.l.aux, r.l.aux2, r.l.dy, r.l.dx, r.l.dw_ih, r.l.dw_hh,
                             r.l.db_ih, r.l.db_hh, ref};
@@ -158,6 +163,11 @@ static void layer_timing(bool quick, uint64_t seed, Metrics *m, const char *key_
     arena_free(&r.scratch);
 }
 
+
+void rnn_timing_section(bool quick, uint64_t seed, Metrics *m)
+{
+    layer_timing(quick, seed, m, "");
+}
 // endregion
 
 // region: train_throughput

@@ -30,7 +30,6 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/files.h"
-#include "base/threads.h"
 #include "data/batch.h"
 #include "data/csv.h"
 #include "data/dataset.h"
@@ -369,15 +368,8 @@ void forecast_section(Chapter *ch)
            "Linear → next month; %zu parameters;\n  %d training windows, batch %d, Adam lr %g "
            "cosine to %g, %d epochs, MSE loss on the scaled values\n", W, H,
            params_count(&m.p), tr.n, batch, (double)lr, (double)lr / 20, epochs);
-    // One thread: a step of this model is B·4H·(H + 1) ≈ 270k multiply-adds, less than what
-    // handing the rows of every time step to a second thread costs (measured on a shared
-    // 2-core machine: 40 epochs took 20 s on 2 threads, 5 s on 1). The numbers do not depend
-    // on the thread count either way.
-    const int threads = threads_get();
-    threads_set(1);
     TrainLog log;
     train_run(&task, &bt.src, &tc, &rng, &log);
-    threads_set(threads);
     double secs = log.seconds[log.epochs_run];
     printf("  training MSE (scaled) by epoch:");
     for (int e = 1; e <= log.epochs_run; e++)

@@ -63,6 +63,8 @@ typedef struct Flags {
     int hidden;           // --hidden H: the character model's (0: the default)
     int seq_len;          // --seq-len T: its BPTT window (0: the default)
     int batch;            // --batch B: its rows per batch (0: the default)
+    float lr;             // --lr: its Adam learning rate
+    float dropout;        // --dropout p: between its layers and before its head
 } Flags;
 
 // region: data
@@ -601,12 +603,13 @@ void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
     const bool q = cli->quick;
     LmRun r = {.name = "char", .label = "char LSTM",
                .cfg = {.kind = CELL_LSTM, .V = c->vocab.V, .D = q ? 32 : 64,
-                       .H = f->hidden ? f->hidden : q ? 64 : 384, .L = 2,
-                       .B = f->batch ? f->batch : q ? 16 : 32, .B_eval = q ? 16 : 32},
-               .T = f->seq_len ? f->seq_len : q ? 32 : 100, .epochs = f->epochs ? f->epochs : q ? 1 : cli->full ? 20 : 3,
+                       .H = f->hidden ? f->hidden : q ? 64 : 256, .L = 2,
+                       .B = f->batch ? f->batch : q ? 16 : 32, .B_eval = q ? 16 : 32,
+                       .dropout = f->dropout},
+               .T = f->seq_len ? f->seq_len : q ? 32 : 100, .epochs = f->epochs ? f->epochs : q ? 1 : cli->full ? 20 : 5,
                .max_steps = q ? 40 : 0, .opt = optim_defaults(OPT_ADAM), .clip = 5.0f,
                .main = true, .prefix = "char", .vocab = &c->vocab};
-    r.opt.lr = 2e-3f;
+    r.opt.lr = f->lr;
     TokenBatcher probe;
     char err[512];
     if (!token_batcher_init(&probe, c->ids, c->n_train, r.cfg.B, r.T, err, sizeof err))
@@ -618,9 +621,9 @@ void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
     printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%%s)\n", c->name,
            c->n, c->vocab.V, c->n_train, c->n_val, c->n_val < c->n - c->n_train ? "; --quick: its "
            "start" : "");
-    printf("LSTM: %d layers × H = %d, embedding D = %d, T = %d, B = %d; Adam lr %g (cosine to "
-           "%g), clip 5; %d epoch(s) of %d steps%s\n", r.cfg.L, r.cfg.H, r.cfg.D, r.T, r.cfg.B,
-           (double)r.opt.lr, (double)r.opt.lr / 10, r.epochs, spe,
+    printf("LSTM: %d layers × H = %d, embedding D = %d, T = %d, B = %d, dropout %g; Adam lr %g "
+           "(cosine to %g), clip 5; %d epoch(s) of %d steps%s\n", r.cfg.L, r.cfg.H, r.cfg.D, r.T,
+           r.cfg.B, (double)r.cfg.dropout, (double)r.opt.lr, (double)r.opt.lr / 10, r.epochs, spe,
            r.max_steps ? " (--quick: 40 steps)" : "");
     TrainLog log;
     cm->vocab = (Vocab *)&c->vocab;
@@ -716,7 +719,9 @@ void compare_section(Chapter *ch, const Corpus *c)
     const long steps = q ? 20 : 400;
     printf("one layer, H = %d, D = 64, T = 64, B = 32, Adam lr 2e-3, clip 5, %ld steps each\n", H,
            steps);
-    printf("  %-5s %10s %12s %12s %12s\n", "cell", "params", "s/100 steps", "val loss", "bits/char");
+    const double steps_per_epoch = floor((floor((double)c->n_train / 32) - 1) / 64);
+    printf("  %-5s %10s %12s %12s %12s %12s\n", "cell", "params", "s/100 steps", "s/epoch*",
+           "val loss", "bits/char");
     for (int k = 0; k < 3; k++) {
         char name[32], label[32];
         snprintf(name, sizeof name, "compare_%s", cell_name(KINDS[k]));
@@ -735,14 +740,18 @@ void compare_section(Chapter *ch, const Corpus *c)
         double vl = NAN;
         for (int e = 0; e <= log.epochs; e++) if (!isnan(log.val_loss[e])) vl = log.val_loss[e];
         double per100 = r.seconds / log.steps * 100;
-        printf("  %-5s %10zu %12.2f %12.4f %12.4f\n", label, params_count(&m.p) - (size_t)0,
-               per100, vl, vl / LN2);
+        printf("  %-5s %10zu %12.2f %12.1f %12.4f %12.4f\n", label, params_count(&m.p), per100,
+               per100 / 100 * steps_per_epoch, vl, vl / LN2);
         metrics_setf(&ch->metrics, (double)params_count(&m.p), "compare_%s_params", label);
         metrics_setf(&ch->metrics, vl, "compare_%s_val_loss", label);
         metrics_setf(&ch->metrics, per100, "compare_%s_s_per_100_steps", label);
+        metrics_setf(&ch->metrics, per100 / 100 * steps_per_epoch, "compare_%s_epoch_s", label);
         train_log_free(&log);
         model_free(&m);
     }
+    printf("  * the time of one epoch (%.0f steps of B·T = 2048 characters) at the measured time "
+           "per step; validation after %ld steps: the budget is the same, not convergence\n",
+           steps_per_epoch, steps);
 }
 // endregion
 
@@ -789,14 +798,20 @@ void ptb_section(Chapter *ch)
     LmRun r = {.name = "ptb_small", .label = "PTB small",
                .cfg = {.kind = CELL_LSTM, .V = c.vocab.V, .D = 200, .H = 200, .L = 2, .B = 20,
                        .B_eval = 10, .init_range = 0.1f},
-               .T = 20, .epochs = cli->full ? 13 : q ? 1 : 2, .max_steps = q ? 10 : 0,
-               .opt = optim_defaults(OPT_SGD), .clip = 5.0f, .prefix = "ptb"};
-    r.opt.lr = 1.0f;
+               .T = 20, .epochs = cli->full ? 13 : 1, .max_steps = q ? 10 : 0,
+               .opt = optim_defaults(OPT_SGD), .clip = 5.0f / 20, .prefix = "ptb"};
+    // Their loss is the cross-entropy summed over the T = 20 steps and averaged over the batch
+    // (main.lua: derr = 1 for each step of ClassNLLCriterion's batch mean); ours is the mean
+    // per token, 1/T of it, with gradients 1/T of theirs. So lr 1 and clipping at 5 on theirs are
+    // lr T = 20 and clipping at 5/T = 0.25 on ours: the same update, θ -= 20·min(1, 0.25/‖g‖)·g.
+    r.opt.lr = 20.0f;
     const int spe = (int)((n[0] / 20 - 1) / 20);
     r.schedule = (Schedule){.kind = SCHED_STEP, .step_size = spe, .gamma = 0.5f,
                             .delay_steps = 3 * spe};
     printf("LSTM 2 × 200, T = 20, B = 20, U(±0.1), SGD lr 1 (halved every epoch after epoch 4), "
-           "clip 5, no dropout: %d of the paper's 13 epochs (%d steps each)%s\n", r.epochs, spe,
+           "clip 5, no dropout, on the loss summed over the 20 steps (here: lr 20 and clip 0.25 on "
+           "the mean per word, the same update): %d of the paper's 13 epochs (%d steps each)%s\n",
+           r.epochs, spe,
            q ? ", --quick: 10 steps" : cli->full ? "" : "; --full runs all 13");
     Model m;
     RnnLM lm;
@@ -873,17 +888,20 @@ bool flag_given(const Cli *cli, const char *name)
 #ifndef NO_MAIN
 int main(int argc, char **argv)
 {
-    Flags f = {.prompt = "The ", .length = 300};
+    Flags f = {.prompt = "The ", .length = 300, .lr = 3e-3f, .dropout = 0.2f};
     const CliExtra extras[] = {
         {"text", 's', f.text, sizeof f.text, "train the character model on this file instead of "
                                              "tiny Shakespeare (its distinct bytes are the vocabulary)"},
         {"sample", 'b', &f.sample, 0, "generate from --resume FILE and exit (no training)"},
         {"prompt", 's', f.prompt, sizeof f.prompt, "the text the samples start from"},
         {"length", 'i', &f.length, 0, "characters per sample"},
-        {"epochs", 'i', &f.epochs, 0, "the character model's epochs (0: 3, 1 --quick, 20 --full)"},
-        {"hidden", 'i', &f.hidden, 0, "the character model's units per layer (0: 384, 64 --quick)"},
+        {"epochs", 'i', &f.epochs, 0, "the character model's epochs (0: 5, 1 --quick, 20 --full)"},
+        {"hidden", 'i', &f.hidden, 0, "the character model's units per layer (0: 256, 64 --quick)"},
         {"seq-len", 'i', &f.seq_len, 0, "the character model's BPTT window T (0: 100, 32 --quick)"},
         {"batch", 'i', &f.batch, 0, "the character model's batch B (0: 32, 16 --quick)"},
+        {"lr", 'f', &f.lr, 0, "the character model's Adam learning rate (cosine-decayed to lr/10)"},
+        {"dropout", 'f', &f.dropout, 0, "the character model's dropout between layers and before "
+                                        "the head"},
     };
     kernels_register(&RNN_LADDER);   // before the flags: --kernel rnn=RUNG, --help lists it
     Chapter ch;
@@ -893,6 +911,10 @@ int main(int argc, char **argv)
                   "recurrent ladder and training speed vs PyTorch", extras,
                   (int)(sizeof extras / sizeof extras[0]));
     const Cli *cli = &ch.cli;
+    if (!(f.lr > 0 && f.lr <= 1))
+        dl_die_status(DL_EXIT_USAGE, "--lr must be in (0, 1], got %g", (double)f.lr);
+    if (!(f.dropout >= 0 && f.dropout < 1))
+        dl_die_status(DL_EXIT_USAGE, "--dropout must be in [0, 1), got %g", (double)f.dropout);
     if (f.length < 1 || f.length > 100000)
         dl_die_status(DL_EXIT_USAGE, "--length must be 1 … 100000, got %d", f.length);
     const struct { const char *flag; int v; } counts[4] = {
