@@ -820,7 +820,7 @@ void ptb_section(Chapter *ch)
     lm_run(ch, &r, &c, &m, &lm, &log);
     LmEval val = eval_lm(&m, &lm, lm_forward, ids[1], n[1], 10, 20);
     LmEval test = eval_lm(&m, &lm, lm_forward, ids[2], n[2], 10, 20);
-    printf("  %-10s %8s %8s %10s\n", "", "epoch", "ppl", "paper");
+    printf("  %-10s %8s %8s\n", "", "epoch", "ppl");
     for (int e = 1; e <= log.epochs_run; e++)
         printf("  %-10s %8d %8.1f\n", "valid", e, exp(log.val_loss[e]));
     printf("  after %ld steps (%.0f s, %.0f words/s): valid perplexity %.1f, test %.1f — the "
