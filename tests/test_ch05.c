@@ -15,6 +15,8 @@
 
 #include <unistd.h>
 
+#include "train/generate.h"
+
 #define NO_MAIN
 #include "../05_rnn_lstm/rnn.c"
 #include "../05_rnn_lstm/lm.c"
