@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "base/threads.h"
+#include "bench/peer.h"
 #include "bench/conv_bench.h"
 #include "data/dataset.h"
 #include "kernels/conv.h"
@@ -177,47 +178,11 @@ double train_throughput(int steps, uint64_t seed)
     return ips;
 }
 
-/* PyTorch's images/s from scripts/bench_torch_cnn.py (found next to this program's chapter
- * folder), or 0 with the reason in why (torch missing: the script's own notice). */
+/* PyTorch's images/s from scripts/bench_torch_cnn.py (bench/peer.h), or 0 with the reason in
+ * why (torch missing: the script's own notice). */
 static double torch_throughput(const char *argv0, int threads, char *why, size_t why_len)
 {
-    char exe[PATH_MAX], script[PATH_MAX + 64] = "";
-    snprintf(exe, sizeof exe, "%s", argv0);
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-    else snprintf(exe, sizeof exe, ".");   // run through PATH from its folder
-    static const char *const UP[3] = {"/..", "/../..", "/../../.."};   // 04_cnn/, build/x/04_cnn/
-    for (int i = 0; i < 3; i++) {
-        char c[PATH_MAX + 64];
-        snprintf(c, sizeof c, "%s%s/scripts/bench_torch_cnn.py", exe, UP[i]);
-        if (access(c, R_OK) == 0) { snprintf(script, sizeof script, "%s", c); break; }
-    }
-    if (!script[0]) {
-        snprintf(why, why_len, "scripts/bench_torch_cnn.py not found next to %.300s", exe);
-        return 0;
-    }
-    char cmd[PATH_MAX + 200], line[512], all[2048] = "";
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' --threads %d 2>&1", script, threads);
-    fflush(stdout);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        snprintf(why, why_len, "could not run %.300s", cmd);
-        return 0;
-    }
-    double ips = 0;
-    while (fgets(line, sizeof line, p)) {
-        char *hit = strstr(line, "torch_cnn images_per_s=");
-        if (hit) ips = strtod(hit + strlen("torch_cnn images_per_s="), NULL);
-        else if (strlen(all) + strlen(line) < sizeof all) strcat(all, line);
-    }
-    int st = pclose(p);
-    if (ips <= 0) {
-        size_t n = strlen(all);
-        while (n && (all[n - 1] == '\n' || all[n - 1] == '\r')) all[--n] = '\0';
-        snprintf(why, why_len, "%.400s (exit status %d)", n ? all : "no result line",
-                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-    }
-    return ips;
+    return peer_script_value(argv0, "bench_torch_cnn.py", threads, "torch_cnn images_per_s=", why, why_len);
 }
 
 void bench_run(const Cli *cli)

@@ -35,7 +35,6 @@
 #include "ops/reduce.h"
 #include "ops/shape.h"
 
-
 // ---- helpers ----
 
 static Tensor *rand_param(Arena *a, Rng *r, int ndim, const int *shape, float lo, float hi)
@@ -56,40 +55,6 @@ static Tensor *distinct_param(Arena *a, Rng *r, int ndim, const int *shape)
     for (int i = 0; i < n; i++) t->data[i] = 0.05f * (float)(perm[i] - n / 2);
     free(perm);
     return t;
-}
-
-// A projection weight shaped like op's output: the op is run once without recording.
-typedef Tensor *(*BuildFn)(Tape *tp, Tensor **in, void *ctx);
-
-typedef struct GcCase {
-    BuildFn build;
-    void *ctx;
-    Tensor *w;
-} GcCase;
-
-static Tensor *gc_case_fn(Tape *tp, Tensor **in, int n_in, void *ctx)
-{
-    (void)n_in;
-    GcCase *c = ctx;
-    return project(tp, c->build(tp, in, c->ctx), c->w);
-}
-
-static GradcheckResult run_gradcheck(BuildFn build, void *ctx, Tensor **in, int n_in,
-                                     Arena *params, Rng *r)
-{
-    Arena step;
-    arena_init(&step, "step");
-    Tape tp;
-    tape_init(&tp, &step);
-    tape_set_recording(&tp, false);
-    Tensor *y = build(&tp, in, ctx);
-    GcCase c = {build, ctx, tensor_new(params, y->ndim, y->shape)};
-    tensor_fill_uniform(c.w, r, -1.0f, 1.0f);
-    tape_reset(&tp);
-    tape_set_recording(&tp, true);
-    GradcheckResult g = gradcheck(&tp, gc_case_fn, in, n_in, &c, GC_H);
-    arena_free(&step);
-    return g;
 }
 
 // ---- gradient checks ----

@@ -57,40 +57,6 @@ static void select_rnn(int k)
     ck_assert_ptr_eq(ladder_selected(&RNN_LADDER), &RNN_LADDER.rungs[k]);
 }
 
-// ---- the gradient-check harness (as test_cnn_ops.c) ----
-typedef Tensor *(*BuildFn)(Tape *tp, Tensor **in, void *ctx);
-
-typedef struct GcCase {
-    BuildFn build;
-    void *ctx;
-    Tensor *w;
-} GcCase;
-
-static Tensor *gc_case_fn(Tape *tp, Tensor **in, int n_in, void *ctx)
-{
-    (void)n_in;
-    GcCase *c = ctx;
-    return project(tp, c->build(tp, in, c->ctx), c->w);
-}
-
-static GradcheckResult run_gradcheck(BuildFn build, void *ctx, Tensor **in, int n_in,
-                                     Arena *params, Rng *r)
-{
-    Arena step;
-    arena_init(&step, "step");
-    Tape tp;
-    tape_init(&tp, &step);
-    tape_set_recording(&tp, false);
-    Tensor *y = build(&tp, in, ctx);
-    GcCase c = {build, ctx, tensor_new(params, y->ndim, y->shape)};
-    tensor_fill_uniform(c.w, r, -1.0f, 1.0f);
-    tape_reset(&tp);
-    tape_set_recording(&tp, true);
-    GradcheckResult g = gradcheck(&tp, gc_case_fn, in, n_in, &c, GC_H);
-    arena_free(&step);
-    return g;
-}
-
 // ---- embedding ----
 typedef struct { const int *tokens; int n; } EmbCtx;
 
@@ -626,7 +592,6 @@ START_TEST(test_param_counts_match_pytorch)
     fixture_free(&f);
 }
 END_TEST
-
 
 // ---- the speed paths of the LM step: gemm_ex, op_linear, op_cross_entropy_fast, fastmath ----
 static float *transposed_copy(const float *x, int rows, int cols, int ld)
