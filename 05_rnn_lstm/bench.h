@@ -11,8 +11,9 @@
 #include "report/cli.h"
 #include "report/metrics.h"
 
-/* Section 4 of the run: every rung of RNN_LADDER (kernels/recurrent.h) on one LSTM layer,
- * forward and backward, tokens/s and GFLOP/s, and its largest difference from v0. */
+/* Section 4 of the run: every rung of RNN_LADDER (kernels/recurrent.h) on one LSTM layer of the
+ * PTB model, forward and backward: times, GFLOP/s, % of the peak measured now, tokens/s, and the
+ * relative difference from v0's outputs and gradients. */
 void rnn_timing_section(bool quick, uint64_t seed, Metrics *m);
 
 /* Tokens/s of whole training steps (embedding, L recurrent layers of `kind`, the V-word softmax

@@ -81,10 +81,9 @@ void char_section(Chapter *ch, const Corpus *c, const Flags *f, CharModel *cm)
     const bool q = cli->quick;
     LmRun r = {.name = "char", .label = "char LSTM",
                .cfg = {.kind = CELL_LSTM, .V = c->vocab.V, .D = q ? 32 : 64,
-                       .H = f->hidden ? f->hidden : q ? 64 : 256, .L = 2,
-                       .B = f->batch ? f->batch : q ? 16 : 32, .B_eval = q ? 16 : 32,
+                       .H = f->hidden, .L = 2, .B = f->batch, .B_eval = char_eval_batch(q),
                        .dropout = f->dropout},
-               .T = f->seq_len ? f->seq_len : q ? 32 : 100, .epochs = f->epochs ? f->epochs : q ? 1 : cli->full ? 20 : 5,
+               .T = f->seq_len, .epochs = f->epochs,
                .max_steps = q ? 40 : 0, .opt = optim_defaults(OPT_ADAM), .clip = 5.0f,
                .main = true, .prefix = "char", .vocab = &c->vocab};
     r.opt.lr = f->lr;

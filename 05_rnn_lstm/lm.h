@@ -3,8 +3,7 @@
  *   tokens (B, T) → embed (B·T, D) → view (B, T, D) → RNN/LSTM/GRU × L → (B, T, H)
  *                → [dropout] → view (B·T, H) → head (op_linear: matmul + bias in one op)
  *                → logits (B·T, V)
- * The loss is the mean next-token cross-entropy over the B·T positions (the training loop's
- * default). The model carries its recurrent state from one window of the stream to the next
+ * The loss is the mean next-token cross-entropy over the B·T positions (lm_loss). The model carries its recurrent state from one window of the stream to the next
  * (truncated BPTT, nn/recurrent.h): one state for training, saved in checkpoints as a buffer, and
  * one for evaluation; a batch with reset_state set (the first of an epoch) zeroes it.
  * Zaremba, Sutskever & Vinyals (2014), "small": V = 10000, D = H = 200, L = 2, T = 20, B = 20,

@@ -231,8 +231,9 @@ void bptt_by_hand(int B, int T, int C, int H, const float *x, const float *w_ih,
                     a += h[((size_t)(t - 1) * B + b) * H + k] * w_hh[k * H + j];
                 h[((size_t)t * B + b) * H + j] = (float)tanh(a);
             }
-    float *dh_next = calloc((size_t)B * H, sizeof(float)), *da = malloc((size_t)B * H * sizeof(float));
-    DL_CHECK(dh_next && da, "bptt_by_hand: out of memory");
+    float *dh_next = dl_malloc((size_t)B * H * sizeof(float), "bptt dh_next");
+    float *da = dl_malloc((size_t)B * H * sizeof(float), "bptt da");
+    memset(dh_next, 0, (size_t)B * H * sizeof(float));   // nothing flows back from after T
     for (int t = T - 1; t >= 0; t--) {                // backward through time
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
@@ -346,7 +347,7 @@ void grad_norms(CellKind kind, float rho, float forget_bias, int B, int T, int H
     model_free(&m);
 }
 
-void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
+void gradient_section(const Chapter *ch, Metrics *mt)
 {
     enum { B = 8, H = 64, T = 50 };
     typedef struct { const char *title, *key; CellKind kind; float rho, bf; } Case;
@@ -378,7 +379,6 @@ void gradient_section(const Chapter *ch, bool quick, Metrics *mt)
            pow(0.9, T - 1), T - 1, pow(1.1, T - 1));
     plot_lines(ch->cli.out_dir, "grad_norms", "‖dL/dh_t‖ back through time (loss at t = T)",
                "time step t", "‖dL/dh_t‖", s, 5, true);
-    (void)quick;
 }
 // endregion
 
@@ -496,9 +496,10 @@ void compare_section(Chapter *ch, const Corpus *c)
     static const CellKind KINDS[3] = {CELL_RNN, CELL_GRU, CELL_LSTM};
     const int H = q ? 32 : 256;
     const long steps = q ? 20 : 400;
-    printf("one layer, H = %d, D = 64, T = 64, B = 32, Adam lr 2e-3, clip 5, %ld steps each\n", H,
-           steps);
-    const double steps_per_epoch = floor((floor((double)c->n_train / 32) - 1) / 64);
+    enum { B = 32, T = 64 };
+    printf("one layer, H = %d, D = 64, T = %d, B = %d, Adam lr 2e-3, clip 5, %ld steps each\n", H,
+           T, B, steps);
+    int spe = 0;   // steps in one epoch (the runs' TrainLog)
     printf("  %-5s %10s %12s %12s %12s %12s\n", "cell", "params", "s/100 steps", "s/epoch*",
            "val loss", "bits/char");
     for (int k = 0; k < 3; k++) {
@@ -506,31 +507,32 @@ void compare_section(Chapter *ch, const Corpus *c)
         snprintf(name, sizeof name, "compare_%s", cell_name(KINDS[k]));
         snprintf(label, sizeof label, "%s", cell_name(KINDS[k]));
         LmRun r = {.name = name, .label = label,
-                   .cfg = {.kind = KINDS[k], .V = c->vocab.V, .D = 64, .H = H, .L = 1, .B = 32,
-                           .B_eval = 32},
-                   .T = 64, .epochs = 1000, .max_steps = steps, .opt = optim_defaults(OPT_ADAM),
+                   .cfg = {.kind = KINDS[k], .V = c->vocab.V, .D = 64, .H = H, .L = 1, .B = B,
+                           .B_eval = B},
+                   .T = T, .epochs = 1000, .max_steps = steps, .opt = optim_defaults(OPT_ADAM),
                    .clip = 5.0f};
         r.opt.lr = 2e-3f;
         Model m;
         RnnLM lm;
         TrainLog log;
         lm_run(ch, &r, c, &m, &lm, &log);
+        spe = log.steps_per_epoch;
         // the epoch ended by max_steps is evaluated too: the last entry with a value
         double vl = NAN;
         for (int e = 0; e <= log.epochs; e++) if (!isnan(log.val_loss[e])) vl = log.val_loss[e];
         double per100 = r.seconds / log.steps * 100;
         printf("  %-5s %10zu %12.2f %12.1f %12.4f %12.4f\n", label, params_count(&m.p), per100,
-               per100 / 100 * steps_per_epoch, vl, vl / LN2);
+               per100 / 100 * spe, vl, vl / LN2);
         metrics_setf(&ch->metrics, (double)params_count(&m.p), "compare_%s_params", label);
         metrics_setf(&ch->metrics, vl, "compare_%s_val_loss", label);
         metrics_setf(&ch->metrics, per100, "compare_%s_s_per_100_steps", label);
-        metrics_setf(&ch->metrics, per100 / 100 * steps_per_epoch, "compare_%s_epoch_s", label);
+        metrics_setf(&ch->metrics, per100 / 100 * spe, "compare_%s_epoch_s", label);
         train_log_free(&log);
         model_free(&m);
     }
-    printf("  * the time of one epoch (%.0f steps of B·T = 2048 characters) at the measured time "
-           "per step; validation after %ld steps: the budget is the same, not convergence\n",
-           steps_per_epoch, steps);
+    printf("  * the time of one epoch (%d steps of B·T = %d characters) at the measured time per "
+           "step; validation after %ld steps: the budget is the same, not convergence\n", spe,
+           B * T, steps);
 }
 // endregion
 
@@ -642,12 +644,13 @@ void check_resume_model(const char *path)
 void check_char_sizes(const Corpus *c, const Flags *f, bool quick)
 {
     char err[512];
-    const int B = f->batch ? f->batch : quick ? 16 : 32, T = f->seq_len ? f->seq_len : quick ? 32 : 100;
+    const int B = f->batch, T = f->seq_len;
     TokenBatcher tb;
     if (!token_batcher_init(&tb, c->ids, c->n_train, B, T, err, sizeof err))
         dl_die("%s (the character model: --batch %d, --seq-len %d): %s", c->name, B, T, err);
     token_batcher_free(&tb);
-    if (!token_batcher_init(&tb, c->ids + c->n_train, c->n_val, quick ? 16 : 32, T, err, sizeof err))
+    if (!token_batcher_init(&tb, c->ids + c->n_train, c->n_val, char_eval_batch(quick), T, err,
+                            sizeof err))
         dl_die("%s: its last 10 %% (the validation part, --seq-len %d): %s", c->name, T, err);
     token_batcher_free(&tb);
     if (!token_batcher_init(&tb, c->ids, c->n_train, 32, 64, err, sizeof err))
@@ -702,6 +705,11 @@ int main(int argc, char **argv)
         if (counts[i].v < 0 || (counts[i].v == 0 && flag_given(cli, counts[i].flag)))
             dl_die_status(DL_EXIT_USAGE, "--%s must be >= 1, got %d", counts[i].flag,
                           counts[i].v);
+    const bool q = cli->quick;   // 0 means "the default": resolved once, here
+    if (!f.epochs) f.epochs = q ? 1 : cli->full ? 20 : 5;
+    if (!f.hidden) f.hidden = q ? 64 : 256;
+    if (!f.seq_len) f.seq_len = q ? 32 : 100;
+    if (!f.batch) f.batch = q ? 16 : 32;
     if (cli->bench) {
         bench_run(cli);
         metrics_free(&ch.metrics);
@@ -712,7 +720,7 @@ int main(int argc, char **argv)
     Corpus chars;   // data first: a missing file or a bad size costs no time
     load_char_corpus(cli, &f, &chars);
     if (cli->quick && chars.n_val > 8192)   // enough for the windows of --seq-len
-        chars.n_val = (size_t)fmax(8192, 16.0 * ((f.seq_len ? f.seq_len : 32) + 1) + 1);
+        chars.n_val = (size_t)fmax(8192, char_eval_batch(true) * (f.seq_len + 1.0) + 1);
     if (chars.n_val > chars.n - chars.n_train) chars.n_val = chars.n - chars.n_train;
     check_char_sizes(&chars, &f, cli->quick);
     printf("data: %s from %s; %d thread(s), seed %llu, recurrent rung %s%s\n", chars.name,
@@ -723,7 +731,7 @@ int main(int argc, char **argv)
     why_section(cli->seed, &ch.metrics);
     chapter_section("2. Back-propagation through time: vanishing and exploding gradients");
     bptt_check(cli->seed, &ch.metrics);
-    gradient_section(&ch, cli->quick, &ch.metrics);
+    gradient_section(&ch, &ch.metrics);
     clipping_section(&ch, &chars, cli->quick);
     chapter_section("3. LSTM and GRU cells; perplexity");
     cells_section(&chars, cli->seed, &ch.metrics);

@@ -25,13 +25,16 @@ typedef struct Flags {
     bool sample;          // --sample: generate from --resume FILE, no training
     char prompt[256];     // --prompt TEXT
     int length;           // --length N: characters per sample
-    int epochs;           // --epochs N: the character model's (0: the default)
-    int hidden;           // --hidden H: the character model's (0: the default)
-    int seq_len;          // --seq-len T: its BPTT window (0: the default)
-    int batch;            // --batch B: its rows per batch (0: the default)
+    int epochs;           // --epochs N: the character model's  (0 on the command line: the
+    int hidden;           // --hidden H: its units per layer      default, which main() writes
+    int seq_len;          // --seq-len T: its BPTT window         here before any section runs)
+    int batch;            // --batch B: its rows per batch
     float lr;             // --lr: its Adam learning rate
     float dropout;        // --dropout p: between its layers and before its head
 } Flags;
+
+// The character model's evaluation batch (rows of the validation stream).
+static inline int char_eval_batch(bool quick) { return quick ? 16 : 32; }
 
 // A corpus as the models read it: the text's bytes, its vocabulary, the ids of every byte or
 // word, and the split (the first 90 % trains, the last 10 % validates; never shuffled — the

@@ -238,7 +238,8 @@ START_TEST(test_quick_run_matches_golden)
     char dir[64], golden[128];
     dl_run_quick(CHAPTER_BIN, dir, sizeof dir);
     snprintf(golden, sizeof golden, "tests/fixtures/golden_ch05_%s.tsv", golden_corpus());
-    dl_check_golden_metrics(dir, golden, RULES, sizeof RULES / sizeof RULES[0], 60);
+    // at least 45 keys: the KJV reference has 48 (no PTB or sunspot sections on such a machine)
+    dl_check_golden_metrics(dir, golden, RULES, sizeof RULES / sizeof RULES[0], 45);
     dl_rm_rf(dir);
 }
 END_TEST
