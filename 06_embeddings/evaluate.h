@@ -65,7 +65,7 @@ typedef struct AnalogyResult {
  * queries b − a + c on unit rows, batched through the library GEMM, scored in parallel; the
  * same numbers whatever the thread count. As compute-accuracy, an answer needs a cosine > 0
  * (none: wrong). pred (a->n, may be NULL) receives each question's predicted row, -1 for a
- * skipped question. */
+ * skipped question, -2 when no row had a positive cosine. */
 AnalogyResult analogy_accuracy(const WordVectors *wv, const AnalogySet *a, int restrict_vocab,
                                int *pred);
 
