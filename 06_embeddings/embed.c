@@ -6,6 +6,7 @@
  *   8 the method comparison, 9 document vectors, 10 retrieval.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -14,6 +15,9 @@
 #include "train/chapter.h"
 
 #include "embed.h"
+#include "evaluate.h"
+#include "word2vec.h"
+#include "bench.h"
 
 #ifndef NO_MAIN
 int main(int argc, char **argv)
@@ -31,6 +35,7 @@ int main(int argc, char **argv)
         {"min-count", 'i', &f.min_count, 0, "drop words seen fewer times (0: 5)"},
         {"sample", 'f', &f.sample, 0, "frequent-word subsampling threshold t"},
     };
+    kernels_register(&W2V_LADDER);      // --kernel w2v=… (before the flags are parsed)
     Chapter ch;
     chapter_begin(&ch, "06_embeddings", argc, argv, "Chapter 6: representations of words and "
                   "documents — TF-IDF and logistic regression on IMDb, Word2Vec (skip-gram, CBOW, "
@@ -40,6 +45,45 @@ int main(int argc, char **argv)
     printf("data: %s; %d thread(s), seed %llu%s\n", ch.cli.data_dir, threads_get(),
            (unsigned long long)ch.cli.seed, ch.cli.quick ? ", --quick" : "");
     // sections are added here as their parts land
+    // defaults resolved once (embed.h)
+    if (f.epochs <= 0) f.epochs = ch.cli.quick ? 1 : 15;
+    if (f.dim <= 0) f.dim = 100;
+    if (f.window <= 0) f.window = 5;
+    if (f.negative <= 0) f.negative = 5;
+    if (f.min_count <= 0) f.min_count = 5;
+    // Word2Vec's corpus: --corpus, else the text8 prefix; --quick trains on its first 1 MB
+    char corpus_path[1024], err[1024];
+    if (f.corpus[0]) snprintf(corpus_path, sizeof corpus_path, "%s", f.corpus);
+    else snprintf(corpus_path, sizeof corpus_path, "%s/%s", ch.cli.data_dir, TEXT8_FILE);
+    W2vCorpus corpus;
+    if (!w2v_corpus_load(&corpus, corpus_path, ch.cli.quick ? (size_t)1 << 20 : 0, f.min_count,
+                         err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return 1;
+    }
+    if (ch.cli.bench) {
+        WordEval bev;
+        if (!word_eval_load(&bev, ch.cli.data_dir, err, sizeof err)) {
+            fprintf(stderr, "error: %s\n", err);
+            return 1;
+        }
+        bench_run(&ch, &corpus, &bev);
+        word_eval_free(&bev);
+        w2v_corpus_free(&corpus);
+        return chapter_end(&ch);
+    }
+    WordEval ev;
+    if (!word_eval_load(&ev, ch.cli.data_dir, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return 1;
+    }
+    WordVectors sg;
+    word2vec_section(&ch, &f, &corpus, &ev, &sg);
+    w2v_ladder_section(&ch, &corpus);
+    fasttext_section(&ch, &f, &corpus, &ev, &sg);
+    wordvec_free(&sg);
+    word_eval_free(&ev);
+    w2v_corpus_free(&corpus);
     return chapter_end(&ch);
 }
 #endif

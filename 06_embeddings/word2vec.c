@@ -32,6 +32,7 @@
  */
 #include "word2vec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,8 +210,7 @@ static void train_slice(void *ctx, int t)
                 for (int d = 0; d < D; d++) h[d] = 0.0f;
                 for (int j = lo; j <= hi; j++) {
                     if (j == i) continue;
-                    const float *x = m->in + (size_t)sent[j] * D;
-                    for (int d = 0; d < D; d++) h[d] += x[d];
+                    w2v_axpy(D, 1.0f, m->in + (size_t)sent[j] * D, h);
                     cw++;
                 }
                 if (cw == 0) continue;
@@ -225,11 +225,8 @@ static void train_slice(void *ctx, int t)
                 loss += update(h, dh, m->out, rows, nr, D, lr);
                 updates++;
                 pairs++;
-                for (int j = lo; j <= hi; j++) {
-                    if (j == i) continue;
-                    float *x = m->in + (size_t)sent[j] * D;
-                    for (int d = 0; d < D; d++) x[d] += dh[d];
-                }
+                for (int j = lo; j <= hi; j++)
+                    if (j != i) w2v_axpy(D, 1.0f, dh, m->in + (size_t)sent[j] * D);
                 continue;
             }
             int ns = 0;
@@ -245,13 +242,9 @@ static void train_slice(void *ctx, int t)
                     x = m->in + (size_t)sent[j] * D;       // word2vec.c: h = the context's row
                     target = w;
                 } else {                                   // FastText: the centre's rows' mean
-                    for (int d = 0; d < D; d++) h[d] = 0.0f;
-                    for (int q = 0; q < ns; q++) {
-                        const float *y = m->in + (size_t)sub[q] * D;
-                        for (int d = 0; d < D; d++) h[d] += y[d];
-                    }
                     float inv = 1.0f / (float)ns;
-                    for (int d = 0; d < D; d++) h[d] *= inv;
+                    for (int d = 0; d < D; d++) h[d] = 0.0f;
+                    for (int q = 0; q < ns; q++) w2v_axpy(D, inv, m->in + (size_t)sub[q] * D, h);
                     x = h;
                     target = sent[j];
                 }
@@ -264,14 +257,9 @@ static void train_slice(void *ctx, int t)
                 loss += update(x, dh, m->out, rows, nr, D, lr);
                 updates++;
                 pairs++;
-                if (c->arch == W2V_SKIPGRAM) {
-                    for (int d = 0; d < D; d++) x[d] += dh[d];
-                } else {
-                    for (int q = 0; q < ns; q++) {
-                        float *y = m->in + (size_t)sub[q] * D;
-                        for (int d = 0; d < D; d++) y[d] += dh[d];
-                    }
-                }
+                if (c->arch == W2V_SKIPGRAM) w2v_axpy(D, 1.0f, dh, x);
+                else
+                    for (int q = 0; q < ns; q++) w2v_axpy(D, 1.0f, dh, m->in + (size_t)sub[q] * D);
             }
         }
     }
@@ -461,4 +449,65 @@ bool w2v_train(const WordVocab *v, const int *ids, size_t n, const W2vConfig *c,
     w2v_model_vectors(&m, v, out);
     w2v_model_free(&m);
     return true;
+}
+
+// ---- the corpus ----
+bool w2v_corpus_load(W2vCorpus *c, const char *path, size_t max_bytes, int min_count, char *err,
+                     size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open (%s); run `make data` or give --corpus FILE",
+                 path, strerror(errno));
+        return false;
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *text = dl_malloc(cap, "corpus text");
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            char *t = realloc(text, cap);
+            if (!t) dl_die("%s: out of memory reading %zu bytes", path, cap);
+            text = t;
+        }
+        size_t want = cap - n;
+        if (max_bytes > 0 && max_bytes + 1 - n < want) want = max_bytes + 1 - n;
+        size_t got = fread(text + n, 1, want, f);
+        n += got;
+        if (got == 0 || (max_bytes > 0 && n > max_bytes)) break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: read error; check the file", path);
+        free(text);
+        return false;
+    }
+    if (max_bytes > 0 && n > max_bytes) {           // cut at the last white space
+        n = max_bytes;
+        while (n > 0 && !strchr(" \t\n\r\v\f", text[n - 1])) n--;
+    }
+    bool ok = word_vocab_build(&c->vocab, text, n, min_count, err, errlen);
+    if (ok && !word_vocab_encode(&c->vocab, text, n, &c->ids, &c->n, &c->n_dropped, err, errlen)) {
+        word_vocab_free(&c->vocab);
+        ok = false;
+    }
+    free(text);
+    if (!ok) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "%s: %s", path, why);
+        return false;
+    }
+    c->raw_words = c->vocab.n_tokens;
+    snprintf(c->path, sizeof c->path, "%s", path);
+    return true;
+}
+
+void w2v_corpus_free(W2vCorpus *c)
+{
+    word_vocab_free(&c->vocab);
+    free(c->ids);
+    memset(c, 0, sizeof *c);
 }

@@ -321,6 +321,42 @@ static float w2v_v2_table(const float *h, float *dh, float *U, const int *rows, 
     return v2_portable(h, dh, U, rows, n_rows, D, lr);
 }
 
+// ---- y += a·x for the trainer ----
+#if W2V_X86
+__attribute__((target("avx512f")))
+static void axpy_avx512(int D, float a, const float *x, float *y)
+{
+    __m512 av = _mm512_set1_ps(a);
+    int d = 0;
+    for (; d + 16 <= D; d += 16)
+        _mm512_storeu_ps(y + d, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + d), _mm512_loadu_ps(y + d)));
+    if (d < D) {
+        __mmask16 m = (__mmask16)((1u << (D - d)) - 1u);
+        _mm512_mask_storeu_ps(y + d, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, x + d),
+                                                        _mm512_maskz_loadu_ps(m, y + d)));
+    }
+}
+__attribute__((target("avx2,fma")))
+static void axpy_avx2(int D, float a, const float *x, float *y)
+{
+    __m256 av = _mm256_set1_ps(a);
+    int d = 0;
+    for (; d + 8 <= D; d += 8)
+        _mm256_storeu_ps(y + d, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + d), _mm256_loadu_ps(y + d)));
+    for (; d < D; d++) y[d] += a * x[d];
+}
+#endif
+
+void w2v_axpy(int D, float a, const float *x, float *y)
+{
+    tables_init();
+#if W2V_X86
+    if (ISA == ISA_AVX512) { axpy_avx512(D, a, x, y); return; }
+    if (ISA == ISA_AVX2) { axpy_avx2(D, a, x, y); return; }
+#endif
+    for (int d = 0; d < D; d++) y[d] += a * x[d];
+}
+
 // ---- samplers ----
 void w2v_sampler_init(W2vSampler *s, W2vSamplerKind kind, const double *weight, int V,
                       size_t table_size)

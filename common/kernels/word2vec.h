@@ -105,6 +105,10 @@ float w2v_sigmoid_table(float x);
 /* max |σ_table(x) − σ(x)| over a fine grid of (−MAX_EXP, MAX_EXP), and outside (the clamp). */
 double w2v_sigmoid_table_max_error(void);
 
+/* y += a·x over D floats, vectorised like v1's primitives (AVX-512 / AVX2 / portable): the
+ * trainer's row sums and scatters (CBOW's context mean, FastText's n-gram rows) use it. */
+void w2v_axpy(int D, float a, const float *x, float *y);
+
 /* Instruction set v1+ use here: "avx512", "avx2" or "scalar". */
 const char *w2v_simd_isa(void);
 
