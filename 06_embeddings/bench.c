@@ -161,9 +161,10 @@ static void score_file(BenchRow *r, const char *path, const WordEval *ev)
 
 static void print_row(const BenchRow *r, double ref_wps)
 {
-    printf("  %-34s %7d %8.1f %12.0f %8.2fx %8.2f%% %8.2f%% %8.2f%%\n", r->who, r->threads,
-           r->seconds, r->words_per_s, ref_wps > 0 ? r->words_per_s / ref_wps : NAN, r->acc,
-           r->sem, r->syn);
+    char ratio[32] = "        -";
+    if (ref_wps > 0) snprintf(ratio, sizeof ratio, "%8.2fx", r->words_per_s / ref_wps);
+    printf("  %-34s %7d %8.1f %12.0f %s %8.2f%% %8.2f%% %8.2f%%\n", r->who, r->threads,
+           r->seconds, r->words_per_s, ratio, r->acc, r->sem, r->syn);
 }
 
 static bool ours(Chapter *ch, const W2vCorpus *c, W2vArch arch, int threads, int epochs,

@@ -155,7 +155,8 @@ void word2vec_section(Chapter *ch, const Flags *f, const W2vCorpus *cp, const Wo
 // Misspelled and unseen words: FastText builds their vectors from n-grams.
 static const char *const OOV_WORDS[][2] = {
     {"goverment", "government"}, {"langauge", "language"},  {"recieve", "receive"},
-    {"musicians", "musician"},   {"computerized", "computer"}, {"unfriendliness", "friendly"},
+    {"reinterpretations", "interpretation"}, {"computerized", "computer"},
+    {"unfriendliness", "friendly"},
 };
 #define N_OOV ((int)(sizeof OOV_WORDS / sizeof OOV_WORDS[0]))
 
