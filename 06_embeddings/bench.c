@@ -283,7 +283,7 @@ void bench_run(Chapter *ch, const W2vCorpus *c, const WordEval *ev)
                 exit(1);
             }
             wordvec_free(&wv);
-            double wps = (double)n / st.seconds;
+            double wps = (double)c->raw_words * ((double)n / (double)c->n) / st.seconds;
             if (k == 0) v0 = wps;
             printf("  %-16s %7d %8.2f %12.0f %7.1fx\n", r->name, st.threads, st.seconds, wps,
                    wps / v0);
