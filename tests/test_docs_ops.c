@@ -1,7 +1,8 @@
 /* tests/test_docs_ops.c — the ops of chapter 6's document models: op_embedding_mean
  * (EmbeddingBag "mean"), op_embedding_padded (padding_idx) in common/ops/embedding.h,
- * op_global_maxpool (max over time) in common/ops/conv.h, and the text-CNN block they make with
- * op_conv2d and a (K, D) kernel over the (T, D) sentence matrix (Kim 2014).
+ * op_global_maxpool (max over time) in common/ops/conv.h, op_transpose in common/ops/shape.h,
+ * and the text-CNN block they make with op_conv2d, in both layouts: a (K, D) kernel over the
+ * (T, D) sentence matrix (Kim 2014) and a (1, K) kernel over D channels (nn.Conv1d).
  *
  * Gradients: finite differences inside L = Σ w ⊙ op(x) (tests/gradcheck_util.h: rel < 2e-3 with
  * h = 1e-2; a wrong derivative gives rel ~ 0.1 … 1). Max-pool inputs are distinct values 0.05
@@ -125,47 +126,76 @@ START_TEST(test_global_maxpool_matches_pytorch)
 }
 END_TEST
 
-// The Kim-2014 block: padded embeddings (B·T, D) → (B, 1, T, D) → conv (C_out, 1, K, D) →
-// ReLU → max over time → (B, C_out).
+// The Kim-2014 block, two layouts of the same numbers: padded embeddings (B·T, D) →
+//   kim:      (B, 1, T, D), conv with w (C_out, 1, K, D)          (Kim's picture)
+//   channels: (B, D, T) by op_transpose → (B, D, 1, T), w (C_out, D, 1, K)   (nn.Conv1d's)
+// → ReLU → max over time → (B, C_out).
 static Tensor *cnn_block(Tape *tp, Tensor *table, const int *tok, int B, int T, Tensor *w,
-                         Tensor *b)
+                         Tensor *b, bool channels)
 {
     const int D = table->shape[1];
     Tensor *e = op_embedding_padded(tp, table, tok, B * T);
-    Tensor *x = op_reshape(tp, e, 4, (int[]){B, 1, T, D});
+    Tensor *x;
+    if (channels) {
+        e = op_transpose(tp, op_reshape(tp, e, 3, (int[]){B, T, D}));
+        x = op_reshape(tp, e, 4, (int[]){B, D, 1, T});
+    } else {
+        x = op_reshape(tp, e, 4, (int[]){B, 1, T, D});
+    }
     return op_global_maxpool(tp, op_relu(tp, op_conv2d(tp, x, w, b, 1, 0)));
+}
+
+// w (C, K·D) in Kim's layout [c][r][j] ↔ (C, D·K) in the channels layout [c][j][r]
+static void kim_to_channels(const float *src, float *dst, int C, int K, int D)
+{
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < K; r++)
+            for (int j = 0; j < D; j++)
+                dst[((size_t)c * D + j) * K + r] = src[((size_t)c * K + r) * D + j];
 }
 
 START_TEST(test_text_cnn_block_matches_pytorch)
 {
     Fixture f;
     fixture_load(&f, FIX);
-    Arena a, step;
-    arena_init(&a, "params");
-    arena_init(&step, "step");
-    Tape tp;
-    tape_init(&tp, &step);
     FixBlock *cfg = fixture_get(&f, "cnn.cfg");
     int D = (int)cfg->v[1], B = (int)cfg->v[2], T = (int)cfg->v[3], C = (int)cfg->v[4],
         K = (int)cfg->v[5], n;
     int *tok = fix_ints(&f, "cnn.tokens", &n);
-    Tensor *table = fixture_tensor(&a, &f, "cnn.table", true);
-    Tensor *w = tensor_param(&a, 4, (int[]){C, 1, K, D}, "w");
-    FixBlock *wb = fixture_get(&f, "cnn.w");
-    tensor_copy_from(w, wb->v, wb->n);
-    Tensor *b = fixture_tensor(&a, &f, "cnn.b", true);
-    Tensor *y = cnn_block(&tp, table, tok, B, T, w, b);
-    loss_backward(&tp, y, &a, &f, "cnn.R");
-    FixBlock *out = fixture_get(&f, "cnn.out");
-    dl_ck_close("text cnn out", y->data, out->v, out->n, DL_ATOL, DL_RTOL);
-    FixBlock *gt = fixture_get(&f, "cnn.grad.table"), *gw = fixture_get(&f, "cnn.grad.w"),
+    FixBlock *out = fixture_get(&f, "cnn.out"), *gt = fixture_get(&f, "cnn.grad.table"),
+             *wb = fixture_get(&f, "cnn.w"), *gw = fixture_get(&f, "cnn.grad.w"),
              *gb = fixture_get(&f, "cnn.grad.b");
-    dl_ck_close("text cnn dtable", table->grad, gt->v, gt->n, DL_ATOL, DL_RTOL);
-    dl_ck_close("text cnn dw", w->grad, gw->v, gw->n, DL_ATOL, DL_RTOL);
-    dl_ck_close("text cnn db", b->grad, gb->v, gb->n, DL_ATOL, DL_RTOL);
+    float *want_gw = malloc(gw->n * sizeof(float));
+    for (int channels = 0; channels < 2; channels++) {
+        Arena a, step;
+        arena_init(&a, "params");
+        arena_init(&step, "step");
+        Tape tp;
+        tape_init(&tp, &step);
+        Tensor *table = fixture_tensor(&a, &f, "cnn.table", true);
+        Tensor *w = channels ? tensor_param(&a, 4, (int[]){C, D, 1, K}, "w")
+                             : tensor_param(&a, 4, (int[]){C, 1, K, D}, "w");
+        if (channels) {
+            kim_to_channels(wb->v, w->data, C, K, D);
+            kim_to_channels(gw->v, want_gw, C, K, D);
+        } else {
+            tensor_copy_from(w, wb->v, wb->n);
+            memcpy(want_gw, gw->v, gw->n * sizeof(float));
+        }
+        Tensor *b = fixture_tensor(&a, &f, "cnn.b", true);
+        Tensor *y = cnn_block(&tp, table, tok, B, T, w, b, channels);
+        ck_assert_int_eq(y->shape[0], B);
+        ck_assert_int_eq(y->shape[1], C);
+        loss_backward(&tp, y, &a, &f, "cnn.R");
+        dl_ck_close("text cnn out", y->data, out->v, out->n, DL_ATOL, DL_RTOL);
+        dl_ck_close("text cnn dtable", table->grad, gt->v, gt->n, DL_ATOL, DL_RTOL);
+        dl_ck_close("text cnn dw", w->grad, want_gw, gw->n, DL_ATOL, DL_RTOL);
+        dl_ck_close("text cnn db", b->grad, gb->v, gb->n, DL_ATOL, DL_RTOL);
+        arena_free(&step);
+        arena_free(&a);
+    }
+    free(want_gw);
     free(tok);
-    arena_free(&step);
-    arena_free(&a);
     fixture_free(&f);
 }
 END_TEST
@@ -195,7 +225,13 @@ static Tensor *gmp_build(Tape *tp, Tensor **in, void *ctx)
 static Tensor *cnn_build(Tape *tp, Tensor **in, void *ctx)
 {
     TokCtx *c = ctx;
-    return cnn_block(tp, in[0], c->tok, c->B, c->T, in[1], in[2]);
+    return cnn_block(tp, in[0], c->tok, c->B, c->T, in[1], in[2], true);
+}
+
+static Tensor *transpose_build(Tape *tp, Tensor **in, void *ctx)
+{
+    (void)ctx;
+    return op_transpose(tp, in[0]);
 }
 
 START_TEST(test_gradcheck_document_ops)
@@ -223,12 +259,16 @@ START_TEST(test_gradcheck_document_ops)
     // the CNN block: 2 rows of 6 tokens (no empty row: a row of padding has ReLU(b) ties)
     static const int tok2[12] = {0, 1, 2, 3, 4, -1, 3, 3, 1, 0, -1, -1};
     TokCtx c2 = {tok2, 2, 6};
-    Tensor *w = tensor_param(&a, 4, (int[]){3, 1, 2, 4}, "w");
+    Tensor *w = tensor_param(&a, 4, (int[]){3, 4, 1, 2}, "w");
     Tensor *b = tensor_param(&a, 1, (int[]){3}, "b");
     tensor_fill_uniform(w, &r, -0.8f, 0.8f);
     tensor_fill_uniform(b, &r, 0.5f, 1.0f);     // conv outputs mostly > 0: few ReLU kinks
     Tensor *in[] = {table, w, b};
     assert_gradcheck("text cnn block", run_gradcheck(cnn_build, &c2, in, 3, &a, &r));
+
+    Tensor *m = tensor_param(&a, 3, (int[]){2, 3, 5}, "m");
+    tensor_fill_uniform(m, &r, -1, 1);
+    assert_gradcheck("transpose", run_gradcheck(transpose_build, NULL, &m, 1, &a, &r));
     arena_free(&a);
 }
 END_TEST
@@ -319,6 +359,10 @@ static void gmp_2d_input(void)
 {
     op_global_maxpool(&bad_tp, bad_table());
 }
+static void transpose_2d_input(void)
+{
+    op_transpose(&bad_tp, bad_table());
+}
 
 START_TEST(test_bad_input_exits_with_message)
 {
@@ -328,6 +372,7 @@ START_TEST(test_bad_input_exits_with_message)
         {"embedding_padded token >= V", padded_token_too_big, {"embedding_padded", "token 9"}},
         {"plain embedding refuses -1", plain_embedding_padding, {"token -1", "[0, 4)"}},
         {"global_maxpool of a 2-D tensor", gmp_2d_input, {"global_maxpool", "(4, 3)"}},
+        {"transpose of a 2-D tensor", transpose_2d_input, {"transpose", "(4, 3)"}},
     };
     dl_check_deaths(cases, sizeof cases / sizeof cases[0]);
 }
