@@ -581,3 +581,29 @@ bool plot_image_grid(const char *out_dir, const char *name, const char *title, c
     gp_end(gp, name);
     return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
 }
+
+bool plot_labelled_points(const char *out_dir, const char *name, const char *title,
+                          const char *xlabel, const char *ylabel, const float *xy, int n,
+                          const char *const *labels)
+{
+    DL_CHECK(n >= 1 && xy && labels, "plot_labelled_points '%s': need n >= 1 points with labels "
+             "(got %d)", name, n);
+    char dat_path[DL_PATH_LEN], gp_path[DL_PATH_LEN];
+    FILE *dat, *gp;
+    if (!plot_open(out_dir, name, dat_path, &dat, gp_path, &gp)) return false;
+    fprintf(dat, "# %s.dat: columns x y \"label\"\n", name);
+    for (int i = 0; i < n; i++) {
+        dat_num(dat, xy[2 * i], ' ');
+        dat_num(dat, xy[2 * i + 1], ' ');
+        fputc('"', dat);
+        for (const char *s = labels[i]; *s; s++)
+            fputc(*s == '"' || *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ? '_' : *s, dat);
+        fputs("\"\n", dat);
+    }
+    gp_begin(gp, name, title, xlabel, ylabel);
+    fprintf(gp, "set grid\nunset key\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n"
+            "plot '%s.dat' using 1:2 with points pt 7 ps 1 lc rgb '#3465a4', \\\n"
+            "     '%s.dat' using 1:2:3 with labels left offset 0.8, 0.4 font \",10\"\n", name, name);
+    gp_end(gp, name);
+    return plot_finish(out_dir, name, dat, dat_path, gp, gp_path);
+}

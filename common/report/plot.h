@@ -54,6 +54,13 @@ bool plot_contour(const char *out_dir, const char *name, const char *title, cons
 bool plot_image_grid(const char *out_dir, const char *name, const char *title, const float *imgs,
                      int n, int h, int w, int cols, bool per_image, const char *const *labels);
 
+/* Points xy (n, 2) each with its text label beside it — words in a 2-D projection of their
+ * vectors (chapter 6). Labels are written to the .dat in double quotes (a '"' or white space
+ * inside becomes '_'). Writes <name>.dat, .gp and, with gnuplot, .png, as plot_lines. */
+bool plot_labelled_points(const char *out_dir, const char *name, const char *title,
+                          const char *xlabel, const char *ylabel, const float *xy, int n,
+                          const char *const *labels);
+
 /* True when a gnuplot executable was found (checked once). When it is missing, the first
  * plot prints one notice on stderr saying plots are skipped and how to install gnuplot. */
 bool plot_available(void);
