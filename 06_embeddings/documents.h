@@ -130,7 +130,9 @@ Tensor *text_cnn_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *r
  * t + width <= n): b + Σ_{r<k} w[f, r, :]·emb[ids[t + r], :], clamped at 0. */
 float text_cnn_activation(const TextCnn *c, int wi, int f, const int *ids, int n, int t);
 
-// ---- the sections ----
+// ---- the sections (main() prints their titles with chapter_section, e.g. "9. Document
+// vectors: pooling, a Deep Averaging Network, a text CNN" and "10. Retrieval: the nearest
+// reviews to a query (the first step of RAG)") ----
 /* What retrieval reads: TF-IDF-pooled unit vectors of the test reviews. */
 typedef struct DocSpace {
     const WordVectors *wv; // not owned
@@ -145,8 +147,12 @@ void doc_space_free(DocSpace *s);
 /* Section "document vectors": (a) – (d) above on train → test, one accuracy table, metric keys
  * docs_<method>_acc_pct (mean, tfidf, dan, cnn) and docs_<method>_s, the weight that mean
  * pooling and TF-IDF pooling give to frequent words, and the CNN's top-activating trigrams.
- * --quick: 1000 reviews of each class from each split, short documents, one epoch. space
- * (may be NULL) receives the test reviews' TF-IDF-pooled vectors for retrieval_section. */
+ * Default (the whole splits, ≈ 2 minutes on 2 threads): reviews cut to 400 words (the CNN
+ * reads 256), logistic regression 10 epochs, DAN 4 epochs, CNN 50 filters per width, 2 epochs;
+ * the DAN and the CNN keep their best epoch on a validation tenth of the training reviews.
+ * --quick: the first 1000 reviews of each class of each split, 100 words, small models, a few
+ * seconds. space (may be NULL) receives the test reviews' TF-IDF-pooled vectors for
+ * retrieval_section (free it with doc_space_free). Dies only on a programming error. */
 void documents_section(Chapter *ch, const ImdbSplit *train, const ImdbSplit *test,
                        const WordVectors *wv, DocSpace *space);
 
