@@ -309,6 +309,62 @@ START_TEST(test_retrieval_finds_a_document_from_its_own_text)
 }
 END_TEST
 
+// The detector report's activation (text_cnn_activation, plain loops over the weights) must be
+// what the model computes: its max over positions equals the CNN's pooled feature.
+START_TEST(test_cnn_activation_matches_the_model)
+{
+    WordVectors wv;
+    toy_vectors(&wv, 12, 6, NULL, 29);
+    Model m;
+    model_init(&m, "test/textcnn");
+    Rng rng;
+    rng_seed(&rng, 4);
+    const int T = 9, F = 3;
+    TextCnn c;
+    text_cnn_init(&c, &m, &wv, T, F, 0.0f, false, &rng);
+    static const int ids[9] = {3, 1, 4, 1, 5, 9, 2, 6, 5};
+    Tensor *e = op_embedding_padded(&m.tp, c.emb, ids, T);
+    e = op_transpose(&m.tp, op_reshape(&m.tp, e, 3, (int[]){1, T, wv.D}));
+    Tensor *x = op_reshape(&m.tp, e, 4, (int[]){1, wv.D, 1, T});
+    for (int wi = 0; wi < TEXT_CNN_WIDTHS; wi++) {
+        Tensor *feat = op_global_maxpool(&m.tp, op_relu(&m.tp, op_conv2d(&m.tp, x, c.w[wi],
+                                                                         c.b[wi], 1, 0)));
+        for (int f = 0; f < F; f++) {
+            float best = 0;
+            for (int t = 0; t + c.width[wi] <= T; t++) {
+                float a = text_cnn_activation(&c, wi, f, ids, T, t);
+                if (a > best) best = a;
+            }
+            ck_assert_float_eq_tol(best, feat->data[f], 1e-5f);
+        }
+    }
+    model_free(&m);
+    wordvec_free(&wv);
+}
+END_TEST
+
+START_TEST(test_validation_split_takes_every_tenth)
+{
+    Dataset d, keep, held;
+    dataset_alloc(&d, "toy", 25, 1, 2);
+    for (int i = 0; i < 25; i++) {
+        d.x[i] = (float)i;
+        d.y[i] = i < 12 ? 0 : 1;
+    }
+    split_every(&d, 10, &keep, &held);
+    ck_assert_int_eq(keep.n, 23);
+    ck_assert_int_eq(held.n, 2);
+    ck_assert_float_eq(held.x[0], 9.0f);
+    ck_assert_float_eq(held.x[1], 19.0f);
+    ck_assert_int_eq(held.y[1], 1);
+    ck_assert_float_eq(keep.x[9], 10.0f);
+    ck_assert_float_eq(keep.x[22], 24.0f);
+    dataset_free(&d);
+    dataset_free(&keep);
+    dataset_free(&held);
+}
+END_TEST
+
 static void top_k_too_many(void)
 {
     static const float docs[2] = {1, 2}, q[1] = {1};
@@ -335,6 +391,8 @@ static Suite *documents_suite(void)
     tcase_add_test(t, test_dan_and_cnn_learn_a_separable_task_deterministically);
     tcase_add_test(t, test_logreg_on_pooled_vectors_learns_the_toy_task);
     tcase_add_test(t, test_retrieval_finds_a_document_from_its_own_text);
+    tcase_add_test(t, test_cnn_activation_matches_the_model);
+    tcase_add_test(t, test_validation_split_takes_every_tenth);
     tcase_add_test(t, test_bad_input_exits_with_message);
     suite_add_tcase(s, t);
     return s;
