@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "data/imdb.h"
 #include "base/threads.h"
 #include "report/cli.h"
 #include "train/chapter.h"
 
 #include "embed.h"
+#include "pipeline.h"
 
 #ifndef NO_MAIN
 int main(int argc, char **argv)
@@ -39,7 +41,17 @@ int main(int argc, char **argv)
                   (int)(sizeof extras / sizeof extras[0]));
     printf("data: %s; %d thread(s), seed %llu%s\n", ch.cli.data_dir, threads_get(),
            (unsigned long long)ch.cli.seed, ch.cli.quick ? ", --quick" : "");
+    // The IMDb training split (--quick: the 1,000 lowest ids of each class).
+    char path[1024], err[1024];
+    snprintf(path, sizeof path, "%s/%s", ch.cli.data_dir, IMDB_DIR);
+    ImdbSplit train;
+    if (!imdb_load(path, "train", ch.cli.quick ? 1000 : 0, &train, err, sizeof err))
+        dl_die("%s", err);
+    printf("IMDb: %d training reviews from %s\n", train.n, path);
+    chapter_section("1. The text pipeline: from raw reviews to tokens");
+    pipeline_section(&ch, &train);
     // sections are added here as their parts land
+    imdb_free(&train);
     return chapter_end(&ch);
 }
 #endif
