@@ -254,7 +254,7 @@ void sparse_section(Chapter *ch, const ImdbSplit *train, const ImdbSplit *test)
     growth_part(ch, tr, train->n);
     idf_part(&v1);
 
-    printf("\nLogistic regression (mini-batch SGD, %d epochs, batch 32, λ = 1/n, min_df %d) on the "
+    printf("\nLogistic regression (mini-batch AdaGrad, %d epochs, batch 32, λ = 1/n, min_df %d) on the "
            "%d test reviews:\n", CLASSIC_EPOCHS, CLASSIC_MIN_DF, test->n);
     r[0] = run_model(ch, &M[0], tr, train, te, test, NULL, NULL);
     r[2] = run_model(ch, &M[2], tr, train, te, test, NULL, NULL);

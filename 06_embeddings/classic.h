@@ -5,11 +5,13 @@
  * Logistic regression (Cox 1958; Murphy, "Probabilistic Machine Learning", 2022, ch. 10):
  *     p(y = 1 | x) = σ(w·x + b),   loss = (1/n) Σ_i −[y_i ln p_i + (1 − y_i) ln(1 − p_i)] + λ/2 ‖w‖²
  *     ∂loss/∂w = (1/n) Σ_i (p_i − y_i) x_i + λ w,   ∂loss/∂b = (1/n) Σ_i (p_i − y_i)
- * trained by mini-batch SGD: a fixed shuffle per epoch (seeded), the learning rate decaying
- * linearly to 0, the L2 shrink applied through a scale factor (w = s·v; Bottou, "Stochastic
- * Gradient Descent Tricks", 2012) so a step touches only the batch's nonzero columns. The
- * margins of a batch are computed in parallel (threads.h) and the updates applied in batch order,
- * so the weights are bit-identical whatever the thread count.
+ * trained by mini-batch AdaGrad (Duchi, Hazan & Singer, JMLR 2011): a fixed shuffle per epoch
+ * (seeded), each weight's step η_t / √(Σ its squared gradients) — raw counts ("the" × 30) and
+ * rare bigrams get steps to their own scale, where one plain SGD rate fits neither — with η_t
+ * decaying linearly from η0 to 0; the L2 penalty's shrink applied lazily, when a column is next
+ * read, so a step costs only the batch's nonzeros. The margins of a batch are computed in
+ * parallel (threads.h) and the updates applied in batch order, so the weights are bit-identical
+ * whatever the thread count.
  * scikit-learn's LogisticRegression(C) minimises the same objective with λ = 1 / (C·n).
  */
 #ifndef CH06_CLASSIC_H
@@ -25,9 +27,8 @@
 typedef struct LogregOptions {
     int epochs;              // passes over the data (0: 10)
     int batch;               // B, examples per step (0: 32)
-    float lr;                // η0, the first step's learning rate (0: 4 / mean ‖x‖², the inverse
-                             //   of the logistic loss's curvature bound ¼‖x‖² on an average row)
-    float l2;                // λ (0: no penalty); η0·λ must stay below 1
+    float lr;                // η0, AdaGrad's rate at the first step (0: 0.5)
+    float l2;                // λ >= 0 (0: no penalty)
     uint64_t seed;           // the shuffles
 } LogregOptions;
 

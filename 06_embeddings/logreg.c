@@ -1,5 +1,5 @@
 /* 06_embeddings/logreg.c — binary logistic regression on sparse (CSR) or dense rows, by
- * mini-batch SGD; the model, the loss and the training scheme are in classic.h.
+ * mini-batch AdaGrad; the model, the loss and the training scheme are in classic.h.
  * Shapes: X (n, D) rows, y (n) in {0, 1}, w (D).
  */
 #include <math.h>
@@ -44,6 +44,8 @@ static void row_axpy(const Rows *X, int i, float a, float *w)
         for (int j = 0; j < X->D; j++) w[j] += a * x[j];
     }
 }
+
+#define ADAGRAD_EPS 1e-8
 
 static double sigmoid(double z) { return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)); }
 
@@ -116,33 +118,17 @@ double logreg_loss_dense(const Logreg *m, const float *X, const int *y, int n, f
     return loss_rows(m, &r, y, l2, dw, db);
 }
 
-// ---- training ----
+// ---- training: AdaGrad with a lazy L2 shrink ----
 
-// The largest eigenvalue of XᵀX / n by 30 power iterations from the all-ones vector: ¼ of it
-// bounds the curvature of the mean logistic loss (σ' <= ¼), so 4 / it is the step of gradient
-// descent with the curvature's upper bound (Nesterov, "Introductory Lectures on Convex
-// Optimization", 2004, §2.1.5).
-static double top_eigenvalue(const Rows *X)
+/* Feature j's weight after the L2 shrink it owes since it was last brought up to date: with
+ * AdaGrad's step η_t / √G_j for the penalty's gradient λ w_j, the steps t since then multiply it
+ * by Π (1 − η_t λ / √G_j) ≈ exp(−λ (C − last_j) / √G_j), C = Σ η_t so far (G_j does not change
+ * while j is not in a batch). Applying it only when j is next read keeps a step's cost to the
+ * batch's nonzeros (the lazy update of Langford, Li & Zhang, "Sparse Online Learning via
+ * Truncated Gradient", JMLR 2009). */
+static float shrunk(float w, double l2, double owed, double G)
 {
-    float *v = dl_malloc((size_t)X->D * sizeof *v, "power iteration"),
-          *u = dl_malloc((size_t)X->D * sizeof *u, "power iteration");
-    double *z = dl_malloc((size_t)X->n * sizeof *z, "power iteration");
-    for (int j = 0; j < X->D; j++) v[j] = 1 / sqrtf((float)X->D);
-    double lambda = 0;
-    for (int it = 0; it < 30; it++) {
-        margins(X, NULL, X->n, v, 1, 0, z);                // z = X v
-        memset(u, 0, (size_t)X->D * sizeof *u);
-        for (int i = 0; i < X->n; i++) row_axpy(X, i, (float)(z[i] / X->n), u);   // u = XᵀX v / n
-        double norm = 0;
-        for (int j = 0; j < X->D; j++) norm += (double)u[j] * u[j];
-        lambda = sqrt(norm);                               // ‖XᵀX v / n‖ with ‖v‖ = 1
-        if (lambda == 0) break;
-        for (int j = 0; j < X->D; j++) v[j] = (float)(u[j] / lambda);
-    }
-    free(v);
-    free(u);
-    free(z);
-    return lambda > 0 ? lambda : 1;
+    return w == 0 || owed == 0 ? w : (float)(w * exp(-l2 * owed / (sqrt(G) + ADAGRAD_EPS)));
 }
 
 static void train_rows(const Rows *X, const int *y, const LogregOptions *o, Logreg *out)
@@ -151,48 +137,78 @@ static void train_rows(const Rows *X, const int *y, const LogregOptions *o, Logr
     for (int i = 0; i < X->n; i++)
         DL_CHECK(y[i] == 0 || y[i] == 1, "logreg: label %d of row %d is not 0 or 1", y[i], i);
     int epochs = o->epochs > 0 ? o->epochs : 10;
-    int B = o->batch > 0 ? o->batch : 32;
+    int B = o->batch > 0 ? o->batch : 32, D = X->D;
     if (B > X->n) B = X->n;
-    double lr = o->lr > 0 ? o->lr : 4 / top_eigenvalue(X);
-    DL_CHECK(lr * o->l2 < 1, "logreg: learning rate %g × L2 %g must stay below 1", lr, (double)o->l2);
-    out->D = X->D;
-    out->w = dl_malloc((size_t)X->D * sizeof *out->w, "logreg weights");
-    memset(out->w, 0, (size_t)X->D * sizeof *out->w);
-    out->b = 0;
+    double lr = o->lr > 0 ? o->lr : 0.5, l2 = o->l2;
+    DL_CHECK(l2 >= 0, "logreg: L2 penalty %g must be >= 0", l2);
+    out->D = D;
+    out->w = dl_malloc((size_t)D * sizeof *out->w, "logreg weights");
     out->lr = (float)lr;
-    float *v = out->w;       // w = s · v while training
-    double s = 1, b = 0;
+    float *w = out->w;                                                       // (D)
+    float *gacc = dl_malloc((size_t)D * sizeof *gacc, "logreg gradient");   // (D) the batch's
+    double *G = dl_malloc((size_t)D * sizeof *G, "AdaGrad sums");           // (D) Σ g_j²
+    double *last = dl_malloc((size_t)D * sizeof *last, "AdaGrad shrink");   // (D) C when synced
+    int *stamp = dl_malloc((size_t)D * sizeof *stamp, "AdaGrad stamps");    // (D) last step read
+    int *touched = dl_malloc((size_t)D * sizeof *touched, "AdaGrad batch columns");
+    for (int j = 0; j < D; j++) {
+        w[j] = gacc[j] = 0;
+        G[j] = last[j] = 0;
+        stamp[j] = -1;
+    }
+    double b = 0, Gb = 0, C = 0;
     int *order = dl_malloc((size_t)X->n * sizeof *order, "logreg order");
     for (int i = 0; i < X->n; i++) order[i] = i;
     double *z = dl_malloc((size_t)B * sizeof *z, "logreg batch margins");
     Rng rng;
     rng_seed(&rng, o->seed);
-    int steps_per_epoch = (X->n + B - 1) / B;
-    double total = (double)epochs * steps_per_epoch, step = 0;
+    int steps_per_epoch = (X->n + B - 1) / B, step = 0;
+    double total = (double)epochs * steps_per_epoch;
     for (int e = 0; e < epochs; e++) {
         rng_shuffle(&rng, order, (size_t)X->n);
         for (int start = 0; start < X->n; start += B, step++) {
-            int m = X->n - start < B ? X->n - start : B;
+            int m = X->n - start < B ? X->n - start : B, nt = 0;
             double eta = lr * (1 - step / total);
-            margins(X, order + start, m, v, s, b, z);
-            s *= 1 - eta * o->l2;                 // w ← (1 − ηλ) w
+            // bring the batch's columns up to date (in batch order: deterministic)
+            for (int k = 0; k < m; k++) {
+                int i = order[start + k];
+                int64_t p0 = X->csr ? X->csr->row_ptr[i] : 0, p1 = X->csr ? X->csr->row_ptr[i + 1] : D;
+                for (int64_t q = p0; q < p1; q++) {
+                    int j = X->csr ? X->csr->col[q] : (int)q;
+                    if (stamp[j] == step) continue;
+                    stamp[j] = step;
+                    touched[nt++] = j;
+                    w[j] = shrunk(w[j], l2, C - last[j], G[j]);
+                    last[j] = C;
+                }
+            }
+            margins(X, order + start, m, w, 1, b, z);                       // in parallel
             double gb = 0;
-            for (int k = 0; k < m; k++) {         // w ← w − η/m Σ (p − y) x, in batch order
+            for (int k = 0; k < m; k++) {             // the batch's mean log-loss gradient
                 double g = sigmoid(z[k]) - y[order[start + k]];
                 gb += g;
-                row_axpy(X, order[start + k], (float)(-eta * g / (m * s)), v);
+                row_axpy(X, order[start + k], (float)(g / m), gacc);
             }
-            b -= eta * gb / m;
-            if (s < 1e-6) {                       // fold the scale back before v grows too large
-                for (int j = 0; j < X->D; j++) v[j] = (float)(v[j] * s);
-                s = 1;
+            for (int t = 0; t < nt; t++) {            // AdaGrad (Duchi, Hazan & Singer 2011)
+                int j = touched[t];
+                G[j] += (double)gacc[j] * gacc[j];
+                w[j] -= (float)(eta * gacc[j] / (sqrt(G[j]) + ADAGRAD_EPS));
+                gacc[j] = 0;
             }
+            gb /= m;
+            Gb += gb * gb;
+            b -= eta * gb / (sqrt(Gb) + ADAGRAD_EPS);                       // no penalty on b
+            C += eta;                                 // this step's shrink, owed by every column
         }
     }
-    for (int j = 0; j < X->D; j++) out->w[j] = (float)(v[j] * s);
+    for (int j = 0; j < D; j++) w[j] = shrunk(w[j], l2, C - last[j], G[j]);
     out->b = (float)b;
     free(order);
     free(z);
+    free(gacc);
+    free(G);
+    free(last);
+    free(stamp);
+    free(touched);
     out->loss = (float)loss_rows(out, X, y, o->l2, NULL, NULL);
 }
 

@@ -4,8 +4,8 @@
  * TF-IDF against tests/fixtures/sparse_tfidf.txt (scripts/gen_fixtures_sparse.py: numpy, the
  * lecture's formulas) on a toy corpus — counts, df, idf, raw and sublinear TF-IDF, train and
  * test rows, unigrams and bigrams, min_df 1 and 2; the one-hot cosine; L2 norms; bad input.
- * Logistic regression: its gradient against central differences, one SGD step against that
- * gradient, 100 % on separable data (sparse and dense), the same weights with 1 and 2 threads,
+ * Logistic regression: its gradient against central differences, AdaGrad's first step and its
+ * end point (the gradient vanishes there, the lazy L2 shrink included), 100 % on separable data (sparse and dense), the same weights with 1 and 2 threads,
  * dense rows and CSR rows giving the same model.
  */
 #include "testutil.h"
@@ -272,14 +272,26 @@ START_TEST(test_logreg_gradient_matches_finite_differences)
     m.b = 0.3f - eps;
     double down = logreg_loss_csr(&m, &x, y, l2, NULL, NULL);
     ck_assert_double_eq_tol(db, (up - down) / (2 * eps), 2e-4);
-    // one full-batch SGD step from w = 0 is −η · the gradient at 0
+    // AdaGrad's first full-batch step from w = 0: −η g / |g| per weight, then the step's L2
+    // shrink exp(−λ η / √G) with G = g²
     Logreg zero = {.D = D, .w = calloc(D, sizeof(float))}, step;
     float g0[D], gb0;
     logreg_loss_csr(&zero, &x, y, l2, g0, &gb0);
     LogregOptions o = {.epochs = 1, .batch = N, .lr = 0.5f, .l2 = l2, .seed = 1};
     logreg_train_csr(&x, y, &o, &step);
-    for (int j = 0; j < D; j++) ck_assert_double_eq_tol(step.w[j], -0.5 * g0[j], 1e-6);
-    ck_assert_double_eq_tol(step.b, -0.5 * gb0, 1e-6);
+    for (int j = 0; j < D; j++)
+        ck_assert_double_eq_tol(step.w[j], g0[j] == 0 ? 0 : -0.5 * g0[j] / fabsf(g0[j]) *
+                                exp(-l2 * 0.5 / fabsf(g0[j])), 1e-6);
+    ck_assert_double_eq_tol(step.b, -0.5 * gb0 / fabsf(gb0), 1e-6);
+    logreg_free(&step);
+    // trained to the end, mini-batches of 4 and the lazy shrink: the gradient is ~0 there
+    LogregOptions lo = {.epochs = 400, .batch = 4, .lr = 0.5f, .l2 = l2, .seed = 3};
+    logreg_train_csr(&x, y, &lo, &step);
+    float gw[D], gbias;
+    double at = logreg_loss_csr(&step, &x, y, l2, gw, &gbias);
+    for (int j = 0; j < D; j++) ck_assert_msg(fabsf(gw[j]) < 2e-3f, "dloss/dw[%d] = %g at the end", j, gw[j]);
+    ck_assert_msg(fabsf(gbias) < 2e-3f, "dloss/db = %g at the end", gbias);
+    ck_assert_double_eq_tol(step.loss, at, 1e-6);
     logreg_free(&step);
     free(zero.w);
     csr_free(&x);
