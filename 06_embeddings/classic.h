@@ -13,6 +13,7 @@
  * parallel (threads.h) and the updates applied in batch order, so the weights are bit-identical
  * whatever the thread count.
  * scikit-learn's LogisticRegression(C) minimises the same objective with λ = 1 / (C·n).
+ * The trainers and predictors use the thread pool: do not call them from inside a parallel_for.
  */
 #ifndef CH06_CLASSIC_H
 #define CH06_CLASSIC_H
