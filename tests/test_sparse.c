@@ -6,7 +6,8 @@
  * test rows, unigrams and bigrams, min_df 1 and 2; the one-hot cosine; L2 norms; bad input.
  * Logistic regression: its gradient against central differences, AdaGrad's first step and its
  * end point (the gradient vanishes there, the lazy L2 shrink included), 100 % on separable data (sparse and dense), the same weights with 1 and 2 threads,
- * dense rows and CSR rows giving the same model.
+ * dense rows and CSR rows giving the same model. Section 2 (classic.c) end to end on synthetic
+ * reviews (the real IMDb run is the chapter's golden test).
  */
 #include "testutil.h"
 #include "fixture.h"
@@ -18,6 +19,7 @@
 #include "data/sparse.h"
 
 #include "../06_embeddings/logreg.c"
+#include "../06_embeddings/classic.c"
 
 #define FIXTURE "tests/fixtures/sparse_tfidf.txt"
 
@@ -417,6 +419,73 @@ START_TEST(test_same_result_with_1_and_2_threads)
 }
 END_TEST
 
+// ---- section 2 on synthetic reviews: every number it records, none of IMDb needed ----
+
+static void synthetic_split(ImdbSplit *s, int n, uint64_t seed)
+{
+    static const char *const FILL[] = {"the", "movie", "was", "a", "plot", "and", "actors", "it's"};
+    static const char *const POS[] = {"great", "brilliant", "loved"}, *const NEG[] = {"awful", "boring", "waste"};
+    Rng r;
+    rng_seed(&r, seed);
+    *s = (ImdbSplit){.n = n, .text = calloc(n, sizeof(char *)), .len = calloc(n, sizeof(size_t)),
+                     .label = calloc(n, sizeof(int)), .rating = calloc(n, sizeof(int)),
+                     .id = calloc(n, sizeof(int))};
+    for (int i = 0; i < n; i++) {
+        s->label[i] = i >= n / 2;
+        s->text[i] = calloc(512, 1);
+        for (int k = 0; k < 12; k++) {
+            strcat(s->text[i], k ? (k == 6 ? ".<br /><br />" : " ") : "");
+            strcat(s->text[i], k % 4 == 1 ? (s->label[i] ? POS : NEG)[rng_below(&r, 3)]
+                                          : FILL[rng_below(&r, 8)]);
+        }
+        s->len[i] = strlen(s->text[i]);
+    }
+}
+
+static void synthetic_free(ImdbSplit *s)
+{
+    for (int i = 0; i < s->n; i++) free(s->text[i]);
+    free(s->text);
+    free(s->len);
+    free(s->label);
+    free(s->rating);
+    free(s->id);
+}
+
+START_TEST(test_section_on_synthetic_reviews)
+{
+    char dir[64];
+    dl_tmpdir(dir, sizeof dir);
+    Chapter ch = {.name = "06_embeddings"};
+    ch.cli.seed = 42;
+    metrics_init(&ch.metrics, dir);
+    ImdbSplit tr, te;
+    synthetic_split(&tr, 80, 1);
+    synthetic_split(&te, 40, 2);
+    sparse_section(&ch, &tr, &te);
+    double v;
+    static const char *const ACC[] = {"sparse_bow_acc_pct", "sparse_tfidf_acc_pct", "sparse_tfidf_bigram_acc_pct"};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_msg(metrics_get(&ch.metrics, ACC[k], &v), "%s missing", ACC[k]);
+        ck_assert_msg(v == 100.0, "%s = %g on separable reviews", ACC[k], v);
+    }
+    ck_assert(metrics_get(&ch.metrics, "sparse_onehot_cos_good_great", &v) && v == 0);
+    double uni, bi, tri, f1, f2;
+    ck_assert(metrics_get(&ch.metrics, "sparse_vocab_uni", &uni));
+    ck_assert(metrics_get(&ch.metrics, "sparse_vocab_bi", &bi));
+    ck_assert(metrics_get(&ch.metrics, "sparse_vocab_tri", &tri));
+    X
+    ck_assert(bi > uni && tri > bi);
+    ck_assert(metrics_get(&ch.metrics, "sparse_tfidf_features", &f1));
+    ck_assert(metrics_get(&ch.metrics, "sparse_tfidf_bigram_features", &f2));
+    ck_assert(f1 == uni && f2 > f1);        // every unigram is in 2+ of 80 reviews
+    synthetic_free(&tr);
+    synthetic_free(&te);
+    metrics_free(&ch.metrics);
+    dl_rm_rf(dir);
+}
+END_TEST
+
 static Suite *sparse_suite(void)
 {
     Suite *s = suite_create("sparse");
@@ -431,6 +500,9 @@ static Suite *sparse_suite(void)
     tcase_add_test(lr, test_logreg_separable_sparse_and_dense);
     tcase_add_test(lr, test_same_result_with_1_and_2_threads);
     suite_add_tcase(s, lr);
+    TCase *sec = tcase_create("section");
+    tcase_add_test(sec, test_section_on_synthetic_reviews);
+    suite_add_tcase(s, sec);
     return s;
 }
 
