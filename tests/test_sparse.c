@@ -474,7 +474,7 @@ START_TEST(test_section_on_synthetic_reviews)
     ck_assert(metrics_get(&ch.metrics, "sparse_vocab_uni", &uni));
     ck_assert(metrics_get(&ch.metrics, "sparse_vocab_bi", &bi));
     ck_assert(metrics_get(&ch.metrics, "sparse_vocab_tri", &tri));
-    X
+    ck_assert_double_eq(uni, 15);           // 9 filler tokens ("it's" → "it" "'s"), 3 + 3 sentiment
     ck_assert(bi > uni && tri > bi);
     ck_assert(metrics_get(&ch.metrics, "sparse_tfidf_features", &f1));
     ck_assert(metrics_get(&ch.metrics, "sparse_tfidf_bigram_features", &f2));
