@@ -158,13 +158,13 @@ END_TEST
 // A random corpus: every TF-IDF row has norm 1, the one-hot cosine of two words is 0.
 START_TEST(test_norms_and_one_hot)
 {
-    enum { N = 300, WORDS = 40 };
+    enum { N = 300, WORDS = 40 };    // up to 119 n-grams a review: the sort's quicksort path
     char *s[N];
     Rng r;
     rng_seed(&r, 7);
     for (int i = 0; i < N; i++) {
         s[i] = calloc(512, 1);
-        int len = 1 + (int)rng_below(&r, 30);
+        int len = 1 + (int)rng_below(&r, 60);
         for (int k = 0; k < len; k++) {
             char w[16];
             snprintf(w, sizeof w, "%sw%u", k ? " " : "", rng_below(&r, WORDS));
@@ -177,6 +177,15 @@ START_TEST(test_norms_and_one_hot)
     ck_assert(sparse_vocab_fit(&v, d, N, 2, 1, err, sizeof err));
     Csr x;
     sparse_count(&v, d, N, &x);
+    // counts: columns strictly ascending (densify checks), each n-gram counted once
+    float *dense = densify(&x);
+    for (int i = 0; i < N; i++) {
+        double sum = 0;
+        for (int j = 0; j < x.n_cols; j++) sum += dense[(size_t)i * x.n_cols + j];
+        ck_assert_double_eq(sum, 2 * d[i].n - 1);
+        ck_assert_double_eq(dense[(size_t)i * x.n_cols + sparse_vocab_find(&v, d[i].tok[0])] > 0, 1);
+    }
+    free(dense);
     sparse_tfidf(&v, &x, true);
     for (int i = 0; i < N; i++)
         ck_assert_double_eq_tol(csr_row_dot(&x, i, &x, i), 1.0, 1e-5);
