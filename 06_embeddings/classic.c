@@ -229,10 +229,18 @@ static void features_part(const SparseVocab *v, const Logreg *lr)
     top_k(lr->w, lr->D, -1, CLASSIC_TOP, neg);
     printf("\nThe TF-IDF model's strongest words (weight w_j):\n  %-24s %-24s\n", "positive",
            "negative");
-    for (int s = 0; s < CLASSIC_TOP; s++)
+    bool number = false;
+    for (int s = 0; s < CLASSIC_TOP; s++) {
         printf("  %-16s %+6.2f   %-16s %+6.2f\n", pos[s] >= 0 ? v->feature[pos[s]] : "",
                pos[s] >= 0 ? lr->w[pos[s]] : 0, neg[s] >= 0 ? v->feature[neg[s]] : "",
                neg[s] >= 0 ? lr->w[neg[s]] : 0);
+        for (int k = 0; k < 2; k++) {
+            int j = k ? neg[s] : pos[s];
+            if (j >= 0 && v->feature[j][0] >= '0' && v->feature[j][0] <= '9') number = true;
+        }
+    }
+    if (number)
+        printf("  (the numbers are the reviewers' own scores: \"7/10\" tokenizes to \"7\" \"10\")\n");
 }
 
 void sparse_section(Chapter *ch, const ImdbSplit *train, const ImdbSplit *test)
