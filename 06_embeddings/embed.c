@@ -15,6 +15,7 @@
 #include "train/chapter.h"
 
 #include "embed.h"
+#include "classic.h"
 #include "pipeline.h"
 
 #ifndef NO_MAIN
@@ -50,7 +51,12 @@ int main(int argc, char **argv)
     printf("IMDb: %d training reviews from %s\n", train.n, path);
     chapter_section("1. The text pipeline: from raw reviews to tokens");
     pipeline_section(&ch, &train);
+    ImdbSplit test;
+    if (!imdb_load(path, "test", ch.cli.quick ? 1000 : 0, &test, err, sizeof err)) dl_die("%s", err);
+    chapter_section("2. Sparse representations: one-hot, bag of words, n-grams, TF-IDF");
+    sparse_section(&ch, &train, &test);
     // sections are added here as their parts land
+    imdb_free(&test);
     imdb_free(&train);
     return chapter_end(&ch);
 }
