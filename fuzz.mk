@@ -18,7 +18,9 @@
 #               the target fix the file's CRC-32 first, so mutated files get past the checksum
 #   text        vocab_build_chars/words, vocab_encode_* and a TokenBatcher on the ids (data/text.h)
 #   csv         the CSV reader: csv_parse (data/csv.h) on a column chosen by the first byte
-FUZZ_TARGETS := idx checkpoint text csv
+#   imdb        an IMDb review's name and bytes: imdb_check_review (data/imdb.h), then tokenize
+#               (data/tokenize.h) with options from the first byte, stemming included
+FUZZ_TARGETS := idx checkpoint text csv imdb
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

@@ -88,6 +88,7 @@ START_TEST(test_stop_words_and_the_not_good_caveat)
         "actor brilliantli condit hop run");
     o.drop_stopwords = false;
     TOK("it's caresses 3rd café", o, "it 's caress 3rd café");   // only a–z tokens are stemmed
+    TOK("U.S. is", o, "u s i");                 // "s" would stem to "": no empty token
 }
 END_TEST
 

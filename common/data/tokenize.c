@@ -147,7 +147,9 @@ static void emit(TokenList *t, size_t *used, const unsigned char *w, size_t k,
     dst[k] = 0;
     if (o->drop_stopwords && stopword_is(dst)) return;
     if (o->stem && letters) {
-        k = porter_stem(dst, k);
+        size_t ks = porter_stem(dst, k);
+        if (ks > 0) k = ks;                 // Porter stems "s" to "": the token stays "s"
+        else memcpy(dst, w, k);
         dst[k] = 0;
     }
     t->tok[t->n++] = dst;

@@ -14,7 +14,8 @@
  *   5. drop_punct    tokens with no letter or digit are dropped
  *   6. drop_stopwords  tokens in the English stop-word list (stopword_is) are dropped — the
  *      lecture's caveat: the list holds "not" and "no", so "not good" becomes "good"
- *   7. stem          every token made only of a–z through the Porter stemmer (data/porter.h)
+ *   7. stem          every token made only of a–z through the Porter stemmer (data/porter.h);
+ *                    a token whose stem would be empty ("s") is kept as it is
  * Source: the Penn Treebank tokenizer's conventions (Marcus et al. 1993; NLTK's
  * TreebankWordTokenizer); the stop-word list is scikit-learn's ENGLISH_STOP_WORDS (Glasgow IR group).
  */
