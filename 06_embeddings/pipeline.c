@@ -91,7 +91,10 @@ static const char *const LEVEL_NAME[LEVELS] = {
     "+ Porter stemming",
 };
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // The tokens of text at a level, into t (RAW and LOWER: white-space split, as str.split()).
 static void level_tokens(int level, const char *text, size_t n, TokenList *t)

@@ -131,8 +131,8 @@ START_TEST(test_porter_matches_snowball_on_the_fixture)
     while (fgets(line, sizeof line, f)) {
         // "word stem\n"; the stem can be empty ("s" → "")
         char *sp = strchr(line, ' ');
-        ck_assert_msg(sp && sp > line && sp - line < 127 && strlen(sp) < 128, "bad fixture line: %s",
-                      line);
+        ck_assert_msg(sp && sp > line && sp - line < 127 && strlen(sp) < 128,
+                      "bad fixture line: %s", line);
         memcpy(word, line, (size_t)(sp - line));
         word[sp - line] = 0;
         strcpy(stem, sp + 1);
@@ -257,7 +257,7 @@ START_TEST(test_imdb_names_every_bad_input)
     load_fails(dir, "train", "11_x.txt", "<id>_<rating>.txt");
     snprintf(path, sizeof path, "%s/train/neg/11_x.txt", dir);
     unlink(path);
-    WRITE(dir, "train/pos", "12_4.txt", "text");                           // rating of the other class
+    WRITE(dir, "train/pos", "12_4.txt", "text");                           // the other class's rating
     load_fails(dir, "train", "12_4.txt", "rating 4");
     snprintf(path, sizeof path, "%s/train/pos/12_4.txt", dir);
     unlink(path);

@@ -71,7 +71,10 @@ static bool is_space(unsigned char c)
 static bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static bool is_word(unsigned char c) { return is_alpha(c) || is_digit(c) || c >= 0x80; }
-static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
 
 // Does s[i … n) start with the ASCII prefix p, ignoring case?
 static bool starts_ci(const unsigned char *s, size_t i, size_t n, const char *p)
@@ -104,7 +107,8 @@ static void reserve(TokenList *t, size_t n)
         t->cap_buf = need;
     }
     if ((size_t)t->cap_tok < n + 1) {
-        DL_CHECK(n + 1 < (size_t)1 << 30, "tokenize: a text of %zu bytes is too long (limit 1 GB)", n);
+        DL_CHECK(n + 1 < (size_t)1 << 30, "tokenize: a text of %zu bytes is too long (limit 1 GB)",
+                 n);
         free(t->tok);
         t->tok = dl_malloc((n + 1) * sizeof *t->tok, "token pointers");
         t->cap_tok = (int)(n + 1);

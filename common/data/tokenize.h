@@ -17,7 +17,8 @@
  *   7. stem          every token made only of a–z through the Porter stemmer (data/porter.h);
  *                    a token whose stem would be empty ("s") is kept as it is
  * Source: the Penn Treebank tokenizer's conventions (Marcus et al. 1993; NLTK's
- * TreebankWordTokenizer); the stop-word list is scikit-learn's ENGLISH_STOP_WORDS (Glasgow IR group).
+ * TreebankWordTokenizer); the stop-word list is scikit-learn's ENGLISH_STOP_WORDS (from the
+ * Glasgow Information Retrieval Group).
  */
 #ifndef DL_DATA_TOKENIZE_H
 #define DL_DATA_TOKENIZE_H

@@ -94,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tokenize(bytes, n, &o, &u);                 // a fresh list ...
     tokenize(bytes, n, &o, &t);                 // ... and the reused one agree
     contract(t.n == u.n, "the same number of tokens again");
-    for (int i = 0; i < t.n; i++) contract(strcmp(t.tok[i], u.tok[i]) == 0, "the same tokens again");
+    for (int i = 0; i < t.n; i++)
+        contract(strcmp(t.tok[i], u.tok[i]) == 0, "the same tokens again");
     token_list_free(&t);
     token_list_free(&u);
     free(bytes);
