@@ -46,7 +46,7 @@ typedef struct TokenList {
 
 /* Tokenize text[0 … n) (any bytes; a NUL ends nothing: it is white space) into out, which is
  * reset first (its memory reused); out must be zeroed before the first call. Memory: about 3n
- * bytes plus n pointers, kept between calls (token_list_free releases it). */
+ * bytes plus a pointer per token, kept between calls (token_list_free releases it); n < 1 GB. */
 void tokenize(const char *text, size_t n, const TokenizeOptions *o, TokenList *out);
 void token_list_free(TokenList *t);
 
