@@ -55,7 +55,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
