@@ -21,7 +21,9 @@
 #   wordvec     word2vec text vectors and word vocabularies: wordvec_parse_text, word_vocab_build
 #               and word_vocab_encode on the same bytes (data/wordvec.h)
 #   wordeval    the analogy questions or similarity pairs, by the first byte (data/wordeval.h)
-FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval
+#   imdb        an IMDb review's name and bytes: imdb_check_review (data/imdb.h), then tokenize
+#               (data/tokenize.h) with options from the first byte, stemming included
+FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

@@ -91,7 +91,10 @@ static const char *const LEVEL_NAME[LEVELS] = {
     "+ Porter stemming",
 };
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // The tokens of text at a level, into t (RAW and LOWER: white-space split, as str.split()).
 static void level_tokens(int level, const char *text, size_t n, TokenList *t)
@@ -113,10 +116,10 @@ static void level_tokens(int level, const char *text, size_t n, TokenList *t)
         t->buf = dl_malloc(need, "token bytes");
         t->cap_buf = need;
     }
-    if ((size_t)t->cap_tok < n + 1) {
+    if ((size_t)t->cap_tok < n / 2 + 1) {      // white-space words: at most (n + 1) / 2
         free(t->tok);
-        t->tok = dl_malloc((n + 1) * sizeof *t->tok, "token pointers");
-        t->cap_tok = (int)(n + 1);
+        t->tok = dl_malloc((n / 2 + 1) * sizeof *t->tok, "token pointers");
+        t->cap_tok = (int)(n / 2 + 1);
     }
     size_t used = 0;
     for (size_t i = 0; i < n;) {

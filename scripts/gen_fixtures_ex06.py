@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""scripts/gen_fixtures_ex06.py — independent reference values for chapter 6's exercises 1 and 2
-(06_embeddings/exercises/): TF-IDF by the lecture's formulas in numpy (float64), and one step of
-skip-gram with negative sampling by PyTorch's autograd (float64).
+"""scripts/gen_fixtures_ex06.py — independent reference values for chapter 6's exercises 1, 2 and 4
+(06_embeddings/exercises/): TF-IDF by the lecture's formulas in numpy (float64), one step of
+skip-gram with negative sampling by PyTorch's autograd (float64), and fastText's hashed character
+n-grams by gensim (gensim.models.fasttext.ft_ngram_hashes, which reproduces fastText's
+Dictionary::computeSubwords and its signed-char FNV-1a hash).
 
-Run:  /usr/bin/python3 scripts/gen_fixtures_ex06.py     (needs numpy and torch; tested with 1.13)
+Run:  /usr/bin/python3 scripts/gen_fixtures_ex06.py     (needs numpy, torch 1.13 and gensim 4;
+      Debian: python3-torch, python3-gensim)
 Writes (committed, so grading needs no Python):
-  06_embeddings/expected/torch_sgns_tfidf.txt
+  06_embeddings/expected/references.txt
 It lives in expected/ because the exercise driver reads it when the grader runs it (the student
 edition too); the driver finds it through EX_CHAPTER_DIR.
 
@@ -20,8 +23,11 @@ Same file format as scripts/gen_fixtures_ch02.py ('#' comments, '@ <name> <dims.
 import os
 import sys
 
+import gensim
 import numpy as np
 import torch
+from gensim.models.fasttext import ft_ngram_hashes
+from gensim.models.fasttext_inner import compute_ngrams_bytes
 
 sys.dont_write_bytecode = True   # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +35,7 @@ from gen_fixtures_ch02 import Writer  # noqa: E402  (the one writer for the shar
 
 SEED = 2026
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "06_embeddings", "expected", "torch_sgns_tfidf.txt")
+OUT = os.path.join(ROOT, "06_embeddings", "expected", "references.txt")
 CMD = "/usr/bin/python3 scripts/gen_fixtures_ex06.py"
 
 TOY = ["the movie was brilliant brilliant",
@@ -39,6 +45,12 @@ TOY = ["the movie was brilliant brilliant",
 # name: (D, K, lr, scale of the vectors)
 SGNS = {"sgns_a": (4, 2, 0.025, 0.5), "sgns_b": (10, 5, 0.05, 1.0), "sgns_c": (3, 1, 0.5, 2.0),
         "sgns_d": (16, 8, 0.025, 0.1)}
+# (word, minn, maxn, buckets): fastText's defaults 3, 6, 2,000,000; UTF-8 words (bytes >= 0x80
+# hash differently with fastText's signed chars); minn = 1 (the lone "<" and ">" are left out).
+NGRAMS = [("where", 3, 6, 2000000), ("a", 3, 6, 2000000), ("brilliant", 3, 6, 2000000),
+          ("naïve", 3, 6, 2000000), ("of", 1, 2, 2000000), ("x", 1, 3, 1000),
+          ("café", 2, 4, 2000000), ("ünïcödé", 3, 5, 1000), ("unbelievable", 3, 6, 2000000),
+          ("movie", 3, 6, 10), ("über-cool", 4, 4, 65536)]
 
 
 def tfidf(counts):
@@ -56,15 +68,17 @@ def main():
     g = torch.Generator().manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     w = Writer(OUT,
-               "torch_sgns_tfidf: chapter 6 exercises 1 (TF-IDF, numpy) and 2 (one SGNS step, torch "
-               "autograd); seed %d; made by: %s (numpy %s, torch %s)"
-               % (SEED, CMD, np.__version__, torch.__version__),
+               "references: chapter 6 exercises 1 (TF-IDF, numpy), 2 (one SGNS step, torch "
+               "autograd) and 4 (fastText's n-gram buckets, gensim); seed %d; made by: %s (numpy %s, "
+               "torch %s, gensim %s)" % (SEED, CMD, np.__version__, torch.__version__, gensim.__version__),
                ["Format: see scripts/gen_fixtures_ch02.py. Blocks:",
                 "tfidf_?.cfg (2) = N V; .counts (N,V) integer counts; .out.f64 (N,V) the L2-normalised",
                 "  TF-IDF rows (idf = ln(N/(1+df)) + 1, tf = 1 + ln(count)) in float64;",
                 "sgns_?.cfg (3) = D K lr; .v (D) .u_pos (D) .u_neg (K,D) float32 inputs; .loss.f64 and",
                 "  .v.out.f64 .u_pos.out.f64 .u_neg.out.f64 = the loss before, the vectors after one",
-                "  SGD step (autograd, float64)."])
+                "  SGD step (autograd, float64);",
+                "ng_?.cfg (3) = minn maxn buckets; .word the UTF-8 bytes of the word; .ids the bucket",
+                "  ids of its n-grams in fastText's order (gensim's ft_ngram_hashes)."])
     # the toy corpus of the exercise sheet: white-space words, the vocabulary sorted
     vocab = sorted({t for d in TOY for t in d.split()})
     toy = [[d.split().count(t) for t in vocab] for d in TOY]
@@ -94,6 +108,13 @@ def main():
         w.block(name + ".v.out.f64", pv.detach() - lr32 * gv)
         w.block(name + ".u_pos.out.f64", pp.detach() - lr32 * gp)
         w.block(name + ".u_neg.out.f64", pn.detach() - lr32 * gn)
+    for k, (word, minn, maxn, buckets) in enumerate(NGRAMS):
+        ids = ft_ngram_hashes(word, minn, maxn, buckets)
+        assert len(ids) == len(compute_ngrams_bytes(word, minn, maxn))
+        name = "ng_%d" % k
+        w.block(name + ".cfg", torch.tensor([minn, maxn, buckets], dtype=torch.float64))
+        w.block(name + ".word", torch.tensor(list(word.encode("utf-8")), dtype=torch.float64))
+        w.block(name + ".ids", torch.tensor(ids, dtype=torch.float64))
     w.close()
     print("toy vocabulary:", " ".join(vocab))
 

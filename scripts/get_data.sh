@@ -30,8 +30,9 @@
 #   data/ptb/ptb.{train,valid,test}.txt       Penn Treebank, Mikolov's language-model version
 #   data/timeseries/monthly-sunspots.csv      Zurich monthly sunspot numbers 1749–1983
 #
-# Chapter 6's corpora and evaluation sets (a failure is only a notice naming what chapter 6 skips),
-# from MIRROR/<same path>, else downloaded from the canonical source, checked before they move:
+# Chapter 6's corpora and evaluation sets (a failure is only a notice naming what chapter 6 skips
+# or needs), from MIRROR/<same path>, else downloaded from the canonical source, checked before
+# they move into place:
 #   data/questions-words.txt, data/wordsim353.tsv, data/simlex999.txt   (sha256, like chapter 5's)
 #   data/text8_prefix.txt      the first 6,877,825 bytes of text8 (Mahoney's cleaned Wikipedia):
 #                              MIRROR/text8_prefix.gz unpacked, else text8.zip downloaded (31 MB)
@@ -54,7 +55,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -512,10 +513,10 @@ EOF
   if imdb_ok; then echo "data: the IMDb reviews already in $(show "$data/imdb/aclImdb")"
   elif ! imdb_get; then
     cat >&2 <<EOF
-notice: the IMDb reviews (data/imdb/aclImdb) could not be had, so chapter 6 skips its text
-        pipeline, the TF-IDF and logistic-regression tables and the document vectors. To get them:
-        make data MIRROR=/path/to/mirror (a folder holding imdb/aclImdb_labelled.tar.gz), or
-        internet access (84 MB from $IMDB_URL).
+notice: the IMDb reviews (data/imdb/aclImdb) could not be had; chapter 6 needs them (its text
+        pipeline, TF-IDF and logistic-regression tables, document vectors) and stops with a
+        message until they are there. To get them: make data MIRROR=/path/to/mirror (a folder
+        holding imdb/aclImdb_labelled.tar.gz), or internet access (84 MB from $IMDB_URL).
 EOF
   fi
   return 0

@@ -13,6 +13,9 @@
 #                            min_count - 1), then a word2vec text file or a corpus (data/wordvec.h).
 #   tests/fuzz/corpus/wordeval/ inputs for tests/fuzz/fuzz_wordeval.c: a byte (even: analogy
 #                            questions, odd: similarity pairs), then the file (data/wordeval.h).
+#   tests/fuzz/corpus/imdb/  inputs for tests/fuzz/fuzz_imdb.c: a settings byte (bit 0 the pos/
+#                            folder, bits 1-6 the tokenizer's options), a byte k, a k-byte file
+#                            name, then the review (data/imdb.h, data/tokenize.h).
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -271,6 +274,33 @@ we pairs-two-fields       1 'a\tb\n'
 we pairs-bad-score        1 'a\tb\tx\n'
 we pairs-inf              1 'a\tb\t1e999\n'
 we pairs-comments-only    1 '# a\n# b\n'
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- IMDb reviews: file name + bytes, tokenized ----
+out=tests/fuzz/corpus/imdb
+mkdir -p "$out"
+# review NAME SETTINGS FILE_NAME TEXT: TEXT (printf escapes allowed) after the settings byte,
+# the name's length and the name. SETTINGS 126 = every tokenizer option, neg/; 127 the same in pos/.
+review() {
+  { printf "\\x$(printf %02x "$2")\\x$(printf %02x ${#3})"; printf '%s' "$3"; printf "$4"; } > "$out/$1"
+}
+review valid-neg-all          126 '10_1.txt'   'Awful.<br /><br />It'"'"'s not good, don'"'"'t watch it: http://example.com/x'
+review valid-pos-default      31  '0_7.txt'    'A brilliant film! 10/10 <i>really</i> www.imdb.com'
+review valid-pos-stem         127 '12499_10.txt' 'Caresses ponies hopping generalizations; they'"'"'re relational.'
+review valid-raw              0   '5_3.txt'    'Not   GOOD\tat all\n(1987) -- "quoted" ...'
+review valid-utf8             15  '7_9.txt'    'Caf\xc3\xa9 na\xc3\xafve \xe2\x80\x99s \xff\xfe'
+review bad-name               127 '12_x.txt'   'text'
+review bad-rating-folder      127 '12_4.txt'   'text'
+review bad-rating-range       126 '12_11.txt'  'text'
+review bad-nul                126 '3_2.txt'    'ab\x00cd'
+review bad-empty-name         126 ''           'text'
+review bad-empty-review       127 '3_8.txt'    ''
+review tags-and-urls          14  '1_1.txt'    '<a href="http://x.y">link</a> < b > c <br/>https://q.r/s?t=1<br />end'
+review clitics                30  '2_2.txt'    "I'm sure they'll say we've won't can't 'em dogs' o'brien's"
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }

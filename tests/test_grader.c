@@ -112,6 +112,7 @@ START_TEST(test_grader_untouched_stubs_score_zero)
     expect_total(dir, "06_embeddings", 0, -1);
     expect_status(dir, "06_embeddings", "ex1_tfidf", "not implemented");
     expect_status(dir, "06_embeddings", "ex3_cosine_analogy", "not implemented");
+    expect_status(dir, "06_embeddings", "ex4_subword_ngrams", "not implemented");
     expect_status(dir, "06_embeddings", "q7", "not answered");
     ck_assert_msg(strstr(out_, "TOTAL: 0/"), "no grand total in the report");
     dl_rm_rf(dir);
@@ -210,18 +211,20 @@ START_TEST(test_grader_catches_wrong_rnn_lstm_and_clipping_ch05)
 }
 END_TEST
 
-START_TEST(test_grader_catches_wrong_tfidf_sgns_and_analogy_ch06)
+START_TEST(test_grader_catches_wrong_tfidf_sgns_analogy_and_ngrams_ch06)
 {
     char dir[64];
     ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --timeout 5"
                            " --file ex1_tfidf=" FX "ch06_ex1_sklearn_idf.c"
                            " --file ex2_sgns_step=" FX "ch06_ex2_updated_v.c"
                            " --file ex3_cosine_analogy=" FX "ch06_ex3_no_exclusion.c"
+                           " --file ex4_subword_ngrams=" FX "ch06_ex4_unsigned_hash.c"
                            " --file answers=" FX "ch06_answers_bad.txt 6"), 0);
     const char *ch = "06_embeddings";
     expect_status(dir, ch, "ex1_tfidf", "wrong value");            // ln((1+N)/(1+df)) + 1
     expect_status(dir, ch, "ex2_sgns_step", "wrong value");        // u stepped with the new v
     expect_status(dir, ch, "ex3_cosine_analogy", "wrong value");   // a query word as the answer
+    expect_status(dir, ch, "ex4_subword_ngrams", "wrong value");   // unsigned bytes in the hash
     expect_status(dir, ch, "q1", "wrong answer");                  // raw frequencies
     expect_status(dir, ch, "q2", "wrong answer");                  // keep, not discard
     expect_status(dir, ch, "q3", "PASS");
@@ -229,15 +232,16 @@ START_TEST(test_grader_catches_wrong_tfidf_sgns_and_analogy_ch06)
     expect_status(dir, ch, "q5", "not a number");
     expect_status(dir, ch, "q6", "PASS");
     expect_status(dir, ch, "q7", "not answered");
-    expect_total(dir, ch, 2, 17);
+    expect_total(dir, ch, 2, 20);
     dl_rm_rf(dir);
 }
 END_TEST
 
 /* The reference outputs of chapters 5 and 6 carry, beside the values, their distance to an
  * independent reference (labels *_maxdiff*: the driver's float64 definition, or PyTorch's and
- * numpy's values in expected/torch_lstm_clip.txt and expected/torch_sgns_tfidf.txt; *_gradcheck:
- * central finite differences; analogy_wrong: answers that differ from the float64 ones). The
+ * numpy's values in expected/torch_lstm_clip.txt and expected/references.txt; *_gradcheck:
+ * central finite differences; analogy_wrong, *_wrong_gensim: answers that differ from the
+ * float64 ones or from gensim's fastText n-grams). The
  * grader only compares with expected/, so these must be ~0 there: expected/ made from a wrong
  * reference solution (or a fixture the driver misread) would fail here. */
 START_TEST(test_ch05_ch06_expected_agree_with_independent_references)
@@ -246,7 +250,7 @@ START_TEST(test_ch05_ch06_expected_agree_with_independent_references)
         {"05_rnn_lstm/expected/ex1_rnn_forward.txt", 5}, {"05_rnn_lstm/expected/ex2_rnn_backward.txt", 4},
         {"05_rnn_lstm/expected/ex3_lstm_cell.txt", 3}, {"05_rnn_lstm/expected/ex4_clip_grad_norm.txt", 2},
         {"06_embeddings/expected/ex1_tfidf.txt", 2}, {"06_embeddings/expected/ex2_sgns_step.txt", 4},
-        {"06_embeddings/expected/ex3_cosine_analogy.txt", 2},
+        {"06_embeddings/expected/ex3_cosine_analogy.txt", 2}, {"06_embeddings/expected/ex4_subword_ngrams.txt", 11},
     };
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         FILE *f = fopen(want[i].file, "r");
@@ -290,7 +294,7 @@ START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/06_embeddings/exercises/solutions", ed);
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
-    snprintf(path, sizeof path, "%s/06_embeddings/expected/torch_sgns_tfidf.txt", ed);   // ex1/ex2 read it
+    snprintf(path, sizeof path, "%s/06_embeddings/expected/references.txt", ed);   // ex1/ex2 read it
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/expected/ex4_gemm_blocked.txt", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
@@ -327,7 +331,7 @@ static Suite *grader_suite(void)
     tcase_add_test(tc, test_grader_reports_early_exit_and_division_by_zero_ch01);
     tcase_add_test(tc, test_grader_reports_compile_error_memory_tolerance_and_speed_ch02);
     tcase_add_test(tc, test_grader_catches_wrong_rnn_lstm_and_clipping_ch05);
-    tcase_add_test(tc, test_grader_catches_wrong_tfidf_sgns_and_analogy_ch06);
+    tcase_add_test(tc, test_grader_catches_wrong_tfidf_sgns_analogy_and_ngrams_ch06);
     tcase_add_test(tc, test_ch05_ch06_expected_agree_with_independent_references);
     tcase_add_test(tc, test_student_edition_has_no_solutions_and_grades_its_stubs);
     suite_add_tcase(s, tc);

@@ -88,6 +88,7 @@ START_TEST(test_stop_words_and_the_not_good_caveat)
         "actor brilliantli condit hop run");
     o.drop_stopwords = false;
     TOK("it's caresses 3rd café", o, "it 's caress 3rd café");   // only a–z tokens are stemmed
+    TOK("U.S. is", o, "u s i");                 // "s" would stem to "": no empty token
 }
 END_TEST
 
@@ -119,6 +120,39 @@ START_TEST(test_empty_high_bytes_and_nul_bytes)
 }
 END_TEST
 
+START_TEST(test_stop_words_are_scikit_learns_318)
+{
+    FILE *f = fopen("tests/fixtures/stopwords_sklearn.txt", "r");
+    ck_assert_msg(f, "tests/fixtures/stopwords_sklearn.txt is missing "
+                  "(scripts/gen_fixtures_stopwords.sh)");
+    static char list[400][32];
+    int n = 0;
+    while (n < 400 && fgets(list[n], sizeof list[n], f)) {
+        list[n][strcspn(list[n], "\n")] = 0;
+        ck_assert_msg(stopword_is(list[n]), "'%s' is in scikit-learn's list, not in ours", list[n]);
+        n++;
+    }
+    fclose(f);
+    ck_assert_int_eq(n, 318);
+    // ... and nothing else: of the 10,099 words of the Porter fixture, those stopword_is takes
+    // are exactly those in the file
+    FILE *v = fopen("tests/fixtures/porter_voc.txt", "r");
+    ck_assert(v);
+    char line[256];
+    int listed = 0;
+    while (fgets(line, sizeof line, v)) {
+        line[strcspn(line, " \n")] = 0;
+        bool theirs = false;
+        for (int i = 0; i < n && !theirs; i++) theirs = strcmp(list[i], line) == 0;
+        ck_assert_msg(stopword_is(line) == theirs, "'%s': stopword_is says %d, scikit-learn %d",
+                      line, stopword_is(line), theirs);
+        listed += theirs;
+    }
+    fclose(v);
+    ck_assert_int_gt(listed, 250);   // most of the list is among text8's frequent words
+}
+END_TEST
+
 // ---- Porter ----
 
 START_TEST(test_porter_matches_snowball_on_the_fixture)
@@ -130,8 +164,8 @@ START_TEST(test_porter_matches_snowball_on_the_fixture)
     while (fgets(line, sizeof line, f)) {
         // "word stem\n"; the stem can be empty ("s" → "")
         char *sp = strchr(line, ' ');
-        ck_assert_msg(sp && sp > line && sp - line < 127 && strlen(sp) < 128, "bad fixture line: %s",
-                      line);
+        ck_assert_msg(sp && sp > line && sp - line < 127 && strlen(sp) < 128,
+                      "bad fixture line: %s", line);
         memcpy(word, line, (size_t)(sp - line));
         word[sp - line] = 0;
         strcpy(stem, sp + 1);
@@ -256,7 +290,7 @@ START_TEST(test_imdb_names_every_bad_input)
     load_fails(dir, "train", "11_x.txt", "<id>_<rating>.txt");
     snprintf(path, sizeof path, "%s/train/neg/11_x.txt", dir);
     unlink(path);
-    WRITE(dir, "train/pos", "12_4.txt", "text");                           // rating of the other class
+    WRITE(dir, "train/pos", "12_4.txt", "text");                           // the other class's rating
     load_fails(dir, "train", "12_4.txt", "rating 4");
     snprintf(path, sizeof path, "%s/train/pos/12_4.txt", dir);
     unlink(path);
@@ -335,6 +369,7 @@ static Suite *tokenize_suite(void)
     tcase_add_test(tok, test_punctuation_is_split_and_dropped);
     tcase_add_test(tok, test_html_and_urls_are_removed);
     tcase_add_test(tok, test_stop_words_and_the_not_good_caveat);
+    tcase_add_test(tok, test_stop_words_are_scikit_learns_318);
     tcase_add_test(tok, test_empty_high_bytes_and_nul_bytes);
     suite_add_tcase(s, tok);
     TCase *por = tcase_create("porter");

@@ -5,9 +5,9 @@
  * and compares what it reports (ex_put, scripts/grader.h) with expected/ex1_tfidf.txt.
  * Besides the values themselves, each exercise reports how far they are from an independent
  * reference, which must come out near 0 (the same tolerance applies):
- *   ex1   numpy's TF-IDF by the lecture's formulas, ex2 PyTorch's autograd: both in
- *         expected/torch_sgns_tfidf.txt, written by scripts/gen_fixtures_ex06.py and read here
- *         from EX_CHAPTER_DIR;
+ *   ex1   numpy's TF-IDF by the lecture's formulas, ex2 PyTorch's autograd, ex4 gensim's
+ *         fastText n-gram hashes: all in expected/references.txt, written by
+ *         scripts/gen_fixtures_ex06.py and read here from EX_CHAPTER_DIR;
  *   ex3   the driver's own float64 computation of the definitions.
  * Outputs that must be written start as NaN, so a forgotten one shows up as "produced NaN".
  */
@@ -48,7 +48,7 @@ typedef struct Fixture { Block *b; int n; } Fixture;
 
 __attribute__((unused)) static Fixture fixture_load(void)
 {
-    const char *path = EX_CHAPTER_DIR "/expected/torch_sgns_tfidf.txt";
+    const char *path = EX_CHAPTER_DIR "/expected/references.txt";
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "driver: cannot open %s, the reference fixture of this exercise: run the driver "
@@ -86,8 +86,8 @@ __attribute__((unused)) static Fixture fixture_load(void)
 }
 
 // Block "<prefix>.<name>" with n values (n = 0: any); exits when it is missing or wrong.
-__attribute__((unused)) static const double *fixture_get(const Fixture *fx, const char *prefix,
-                                                         const char *name, size_t n)
+__attribute__((unused)) static const Block *fixture_block(const Fixture *fx, const char *prefix,
+                                                          const char *name, size_t n)
 {
     char full[64];
     snprintf(full, sizeof full, "%s.%s", prefix, name);
@@ -97,10 +97,16 @@ __attribute__((unused)) static const double *fixture_get(const Fixture *fx, cons
                 fprintf(stderr, "driver: fixture block %s has %zu values, expected %zu\n", full, fx->b[i].n, n);
                 exit(1);
             }
-            return fx->b[i].v;
+            return &fx->b[i];
         }
     fprintf(stderr, "driver: the fixture has no block %s (instructors: scripts/gen_fixtures_ex06.py)\n", full);
     exit(1);
+}
+
+__attribute__((unused)) static const double *fixture_get(const Fixture *fx, const char *prefix,
+                                                         const char *name, size_t n)
+{
+    return fixture_block(fx, prefix, name, n)->v;
 }
 
 __attribute__((unused)) static void fixture_free(Fixture *fx)
@@ -300,6 +306,50 @@ static void run(void)
     }
     ex_put("analogy_wrong", 0, wrong);
     free(E);
+}
+
+#elif defined(EXERCISE_ex4_subword_ngrams)
+// Eleven words against gensim's ft_ngram_hashes (fastText's computeSubwords): fastText's
+// defaults (n = 3 … 6, 2,000,000 buckets), a one-letter word, UTF-8 words (naïve, café,
+// ünïcödé, über-cool: characters of several bytes, and bytes >= 0x80 that fastText hashes as
+// signed chars), minn = 1 (the lone "<" and ">" are left out), few buckets. Reported: the count
+// and the ids of each word; <case>_wrong_gensim = how many ids differ from gensim's (or 1000 +
+// the count's error when the count is wrong): 0.
+static void run(void)
+{
+    Fixture fx = fixture_load();
+    char name[48], p[16];
+    for (int k = 0; k < 11; k++) {
+        snprintf(p, sizeof p, "ng_%d", k);
+        const double *cfg = fixture_get(&fx, p, "cfg", 3);
+        int minn = (int)cfg[0], maxn = (int)cfg[1];
+        uint32_t buckets = (uint32_t)cfg[2];
+        const Block *wblk = fixture_block(&fx, p, "word", 0), *iblk = fixture_block(&fx, p, "ids", 0);
+        const double *wb = wblk->v, *want = iblk->v;
+        size_t nb = wblk->n, want_n = iblk->n;
+        char *word = malloc(nb + 1);
+        if (!word) { fprintf(stderr, "driver: out of memory\n"); exit(1); }
+        for (size_t i = 0; i < nb; i++) word[i] = (char)(unsigned char)wb[i];
+        word[nb] = 0;
+        size_t cap = (nb + 2) * (size_t)maxn + 1;
+        uint32_t *ids = malloc(sizeof(uint32_t) * cap);
+        if (!ids) { fprintf(stderr, "driver: out of memory\n"); exit(1); }
+        for (size_t i = 0; i < cap; i++) ids[i] = 0xFFFFFFFFu;
+        int n = ex_subword_buckets(word, minn, maxn, buckets, ids);
+        double wrong = 0;
+        if (n < 0 || (size_t)n != want_n) wrong = 1000 + fabs((double)n - (double)want_n);
+        else
+            for (int i = 0; i < n; i++) wrong += ids[i] != (uint32_t)want[i];
+        snprintf(name, sizeof name, "%s_count", p);
+        ex_put(name, 0, n);
+        snprintf(name, sizeof name, "%s_ids", p);
+        for (int i = 0; i < n && (size_t)i < cap; i++) ex_put(name, i, ids[i]);
+        snprintf(name, sizeof name, "%s_wrong_gensim", p);
+        ex_put(name, 0, wrong);
+        free(word);
+        free(ids);
+    }
+    fixture_free(&fx);
 }
 
 #else

@@ -7,6 +7,8 @@
 #ifndef CH06_EXERCISES_H
 #define CH06_EXERCISES_H
 
+#include <stdint.h>
+
 #include "grader.h"    // EX_TODO
 
 /* ex1_tfidf: TF-IDF with the lecture's formulas, from raw term counts.
@@ -40,5 +42,19 @@ float ex_cosine(const float *a, const float *b, int D);
  * (the lowest w on a tie). a, b, c are row indices of E (not necessarily distinct); V >= 4.
  * Returns the answer's row index. E is not modified. */
 int ex_analogy_3cosadd(const float *E, int V, int D, int a, int b, int c);
+
+/* ex4_subword_ngrams: the hashed character n-grams fastText (Bojanowski et al. 2017) builds a
+ * word's vector from, exactly as fastText's Dictionary::computeSubwords does. The word (UTF-8,
+ * 0-terminated) is wrapped as "<" word ">"; a character is a byte that is not a UTF-8
+ * continuation byte (10xxxxxx) together with the continuation bytes after it. For every start
+ * character i (in order), for n = 1, 2, … while characters remain and n <= maxn: the n-gram is
+ * the n characters from i; it is kept when n >= minn, except a 1-character n-gram at the very
+ * start or end (the lone "<" and ">"). Each kept n-gram's id is
+ *   fnv1a(n-gram bytes) % buckets,  fnv1a: h = 2166136261; for each byte b:
+ *                                   h = (h ^ (uint32_t)(int8_t)b) * 16777619   (32-bit wrap)
+ * — fastText's hash casts each byte to a SIGNED char first, which matters for bytes >= 0x80.
+ * ids gets the ids in that order (the driver gives it room for all); returns how many.
+ * 1 <= minn <= maxn; buckets >= 1. */
+int ex_subword_buckets(const char *word, int minn, int maxn, uint32_t buckets, uint32_t *ids);
 
 #endif

@@ -71,7 +71,10 @@ static bool is_space(unsigned char c)
 static bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static bool is_word(unsigned char c) { return is_alpha(c) || is_digit(c) || c >= 0x80; }
-static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
 
 // Does s[i … n) start with the ASCII prefix p, ignoring case?
 static bool starts_ci(const unsigned char *s, size_t i, size_t n, const char *p)
@@ -93,22 +96,31 @@ static size_t html_tag_end(const unsigned char *s, size_t i, size_t n)
     return 0;
 }
 
-// Grow a token list's arrays for a text of n bytes: at most n tokens, each 0-terminated
-// (<= 2n bytes), plus the n-byte cleaned copy after them.
+// Grow a token list's bytes for a text of n bytes: at most n tokens, each 0-terminated
+// (<= 2n bytes), plus the n-byte cleaned copy after them. The pointers grow as tokens come
+// (push_token): English text has about one token per 5 bytes, far fewer than n.
 static void reserve(TokenList *t, size_t n)
 {
+    DL_CHECK(n < (size_t)1 << 30, "tokenize: a text of %zu bytes is too long (limit 1 GB)", n);
     size_t need = 3 * n + 2;
     if (t->cap_buf < need) {
         free(t->buf);
         t->buf = dl_malloc(need, "token bytes");
         t->cap_buf = need;
     }
-    if ((size_t)t->cap_tok < n + 1) {
-        DL_CHECK(n + 1 < (size_t)1 << 30, "tokenize: a text of %zu bytes is too long (limit 1 GB)", n);
+}
+
+static void push_token(TokenList *t, char *w)
+{
+    if (t->n == t->cap_tok) {
+        int cap = t->cap_tok ? 2 * t->cap_tok : 64;
+        char **g = dl_malloc((size_t)cap * sizeof *g, "token pointers");
+        if (t->n) memcpy(g, t->tok, (size_t)t->n * sizeof *g);
         free(t->tok);
-        t->tok = dl_malloc((n + 1) * sizeof *t->tok, "token pointers");
-        t->cap_tok = (int)(n + 1);
+        t->tok = g;
+        t->cap_tok = cap;
     }
+    t->tok[t->n++] = w;
 }
 
 static const char *const CLITICS[] = {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"};
@@ -147,10 +159,12 @@ static void emit(TokenList *t, size_t *used, const unsigned char *w, size_t k,
     dst[k] = 0;
     if (o->drop_stopwords && stopword_is(dst)) return;
     if (o->stem && letters) {
-        k = porter_stem(dst, k);
+        size_t ks = porter_stem(dst, k);
+        if (ks > 0) k = ks;                 // Porter stems "s" to "": the token stays "s"
+        else memcpy(dst, w, k);
         dst[k] = 0;
     }
-    t->tok[t->n++] = dst;
+    push_token(t, dst);
     *used += k + 1;
 }
 

@@ -14,9 +14,11 @@
  *   5. drop_punct    tokens with no letter or digit are dropped
  *   6. drop_stopwords  tokens in the English stop-word list (stopword_is) are dropped — the
  *      lecture's caveat: the list holds "not" and "no", so "not good" becomes "good"
- *   7. stem          every token made only of a–z through the Porter stemmer (data/porter.h)
+ *   7. stem          every token made only of a–z through the Porter stemmer (data/porter.h);
+ *                    a token whose stem would be empty ("s") is kept as it is
  * Source: the Penn Treebank tokenizer's conventions (Marcus et al. 1993; NLTK's
- * TreebankWordTokenizer); the stop-word list is scikit-learn's ENGLISH_STOP_WORDS (Glasgow IR group).
+ * TreebankWordTokenizer); the stop-word list is scikit-learn's ENGLISH_STOP_WORDS (from the
+ * Glasgow Information Retrieval Group).
  */
 #ifndef DL_DATA_TOKENIZE_H
 #define DL_DATA_TOKENIZE_H
@@ -44,7 +46,7 @@ typedef struct TokenList {
 
 /* Tokenize text[0 … n) (any bytes; a NUL ends nothing: it is white space) into out, which is
  * reset first (its memory reused); out must be zeroed before the first call. Memory: about 3n
- * bytes plus n pointers, kept between calls (token_list_free releases it). */
+ * bytes plus a pointer per token, kept between calls (token_list_free releases it); n < 1 GB. */
 void tokenize(const char *text, size_t n, const TokenizeOptions *o, TokenList *out);
 void token_list_free(TokenList *t);
 
