@@ -18,7 +18,12 @@
 #               the target fix the file's CRC-32 first, so mutated files get past the checksum
 #   text        vocab_build_chars/words, vocab_encode_* and a TokenBatcher on the ids (data/text.h)
 #   csv         the CSV reader: csv_parse (data/csv.h) on a column chosen by the first byte
-FUZZ_TARGETS := idx checkpoint text csv
+#   wordvec     word2vec text vectors and word vocabularies: wordvec_parse_text, word_vocab_build
+#               and word_vocab_encode on the same bytes (data/wordvec.h)
+#   wordeval    the analogy questions or similarity pairs, by the first byte (data/wordeval.h)
+#   imdb        an IMDb review's name and bytes: imdb_check_review (data/imdb.h), then tokenize
+#               (data/tokenize.h) with options from the first byte, stemming included
+FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

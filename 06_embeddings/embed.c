@@ -10,14 +10,17 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "data/imdb.h"
 #include "base/threads.h"
 #include "report/cli.h"
 #include "train/chapter.h"
 
 #include "embed.h"
-#include "evaluate.h"
-#include "word2vec.h"
 #include "bench.h"
+#include "classic.h"
+#include "evaluate.h"
+#include "pipeline.h"
+#include "word2vec.h"
 
 #ifndef NO_MAIN
 int main(int argc, char **argv)
@@ -44,7 +47,6 @@ int main(int argc, char **argv)
                   (int)(sizeof extras / sizeof extras[0]));
     printf("data: %s; %d thread(s), seed %llu%s\n", ch.cli.data_dir, threads_get(),
            (unsigned long long)ch.cli.seed, ch.cli.quick ? ", --quick" : "");
-    // sections are added here as their parts land
     // defaults resolved once (embed.h)
     if (f.epochs <= 0) f.epochs = ch.cli.quick ? 1 : 15;
     if (f.dim <= 0) f.dim = 100;
@@ -52,31 +54,37 @@ int main(int argc, char **argv)
     if (f.negative <= 0) f.negative = 5;
     if (f.min_count <= 0) f.min_count = 5;
     // Word2Vec's corpus: --corpus, else the text8 prefix; --quick trains on its first 1 MB
-    char corpus_path[1024], err[1024];
-    if (f.corpus[0]) snprintf(corpus_path, sizeof corpus_path, "%s", f.corpus);
-    else snprintf(corpus_path, sizeof corpus_path, "%s/%s", ch.cli.data_dir, TEXT8_FILE);
+    char path[1024], err[1024];
+    if (f.corpus[0]) snprintf(path, sizeof path, "%s", f.corpus);
+    else snprintf(path, sizeof path, "%s/%s", ch.cli.data_dir, TEXT8_FILE);
     W2vCorpus corpus;
-    if (!w2v_corpus_load(&corpus, corpus_path, ch.cli.quick ? (size_t)1 << 20 : 0, f.min_count,
-                         err, sizeof err)) {
-        fprintf(stderr, "error: %s\n", err);
-        return 1;
-    }
-    if (ch.cli.bench) {
+    if (!w2v_corpus_load(&corpus, path, ch.cli.quick ? (size_t)1 << 20 : 0, f.min_count, err,
+                         sizeof err))
+        dl_die("%s", err);
+    if (ch.cli.bench) {          // --bench: the skip-gram ladder and its peers (bench.h)
         WordEval bev;
-        if (!word_eval_load(&bev, ch.cli.data_dir, err, sizeof err)) {
-            fprintf(stderr, "error: %s\n", err);
-            return 1;
-        }
+        if (!word_eval_load(&bev, ch.cli.data_dir, err, sizeof err)) dl_die("%s", err);
         bench_run(&ch, &corpus, &bev);
         word_eval_free(&bev);
         w2v_corpus_free(&corpus);
         return chapter_end(&ch);
     }
+    // The IMDb training split (--quick: the 1,000 lowest ids of each class).
+    snprintf(path, sizeof path, "%s/%s", ch.cli.data_dir, IMDB_DIR);
+    ImdbSplit train;
+    if (!imdb_load(path, "train", ch.cli.quick ? 1000 : 0, &train, err, sizeof err))
+        dl_die("%s", err);
+    printf("IMDb: %d training reviews from %s\n", train.n, path);
+    chapter_section("1. The text pipeline: from raw reviews to tokens");
+    pipeline_section(&ch, &train);
+    ImdbSplit test;
+    if (!imdb_load(path, "test", ch.cli.quick ? 1000 : 0, &test, err, sizeof err)) dl_die("%s", err);
+    chapter_section("2. Sparse representations: one-hot, bag of words, n-grams, TF-IDF");
+    sparse_section(&ch, &train, &test);
+    // sections are added here as their parts land
+    // 3-7. Word2Vec, the skip-gram ladder, FastText on the text8 prefix (or --corpus)
     WordEval ev;
-    if (!word_eval_load(&ev, ch.cli.data_dir, err, sizeof err)) {
-        fprintf(stderr, "error: %s\n", err);
-        return 1;
-    }
+    if (!word_eval_load(&ev, ch.cli.data_dir, err, sizeof err)) dl_die("%s", err);
     WordVectors sg;
     word2vec_section(&ch, &f, &corpus, &ev, &sg);
     w2v_ladder_section(&ch, &corpus);
@@ -84,6 +92,8 @@ int main(int argc, char **argv)
     wordvec_free(&sg);
     word_eval_free(&ev);
     w2v_corpus_free(&corpus);
+    imdb_free(&test);
+    imdb_free(&train);
     return chapter_end(&ch);
 }
 #endif

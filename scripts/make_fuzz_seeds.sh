@@ -9,6 +9,13 @@
 #                            max_words), then the text.
 #   tests/fuzz/corpus/csv/   inputs for tests/fuzz/fuzz_csv.c: a byte whose value mod 4 is the
 #                            column to read, then the CSV text (data/csv.h).
+#   tests/fuzz/corpus/wordvec/  inputs for tests/fuzz/fuzz_wordvec.c: a settings byte (bits 0-1:
+#                            min_count - 1), then a word2vec text file or a corpus (data/wordvec.h).
+#   tests/fuzz/corpus/wordeval/ inputs for tests/fuzz/fuzz_wordeval.c: a byte (even: analogy
+#                            questions, odd: similarity pairs), then the file (data/wordeval.h).
+#   tests/fuzz/corpus/imdb/  inputs for tests/fuzz/fuzz_imdb.c: a settings byte (bit 0 the pos/
+#                            folder, bits 1-6 the tokenizer's options), a byte k, a k-byte file
+#                            name, then the review (data/imdb.h, data/tokenize.h).
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -208,6 +215,92 @@ csv text-after-quote      1 '"d"x,v\n1,2\n'
 csv nul-in-name           1 'd\x00e,v\n1,2\n'
 csv nul-in-number         1 'd,v\n1,2\x003\n'
 csv bom                   1 '\xef\xbb\xbfd,v\n1,2\n'
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- word vectors and vocabularies (tests/fuzz/fuzz_wordvec.c): a min_count byte, then text ----
+out=tests/fuzz/corpus/wordvec
+mkdir -p "$out"
+# wv NAME SETTINGS TEXT: TEXT (printf escapes allowed) after the settings byte.
+wv() { { printf "\\x$(printf %02x "$2")"; printf "$3"; } > "$out/$1"; }
+
+wv valid-gensim          0 '3 4\nthe 0.1 -0.2 0.3 0.4\nna\xc3\xafve 1e-3 2 -3.5 4\nit'"'"'s 0 0 0 0\n'
+wv valid-word2vec-c      1 '2 3\nking 0.500000 -0.250000 1.000000 \nqueen 0.1 0.2 0.3 \n'
+wv valid-crlf-blank-end  0 '1 2\r\nx 1 2\r\n\r\n\n'
+wv bad-header            0 '3\na 1\n'
+wv bad-header-words      0 'V D\na 1\n'
+wv huge-header           0 '9999999 9999\na 1\n'
+wv zero-dim              0 '1 0\na\n'
+wv short-line            0 '2 2\na 1.5 2.5\nb 3.5\n'
+wv long-line             0 '2 1\na 1 2\nb 3\n'
+wv bad-number            0 '1 2\na 1 x2\n'
+wv nan-value             0 '1 2\na 1 nan\n'
+wv overflow-value        0 '1 2\na 1 1e99\n'
+wv repeated-word         0 '2 1\na 1.5\na 2.5\n'
+wv too-few-lines         0 '3 1\na 10.5\nb 20.5\n'
+wv too-many-lines        0 '1 1\na 1\nb 2\n'
+wv blank-line-inside     0 '2 1\na 1.5\n\nb 2.5\n'
+wv binary-nul            0 '1 2\na \x00\x00\x80?\x00\x00\x00@\n'
+wv corpus-text8          1 ' anarchism originated as a term of abuse first used against early working class radicals including the diggers of the english revolution and the sans culottes of the french revolution whilst the term is still used in a pejorative way'
+wv corpus-min-count-none 3 'a b c d e f'
+wv corpus-only-space     0 ' \t\r\n\v\f '
+wv corpus-nul            0 'a b\x00c'
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- evaluation sets (tests/fuzz/fuzz_wordeval.c): a kind byte, then the file ----
+out=tests/fuzz/corpus/wordeval
+mkdir -p "$out"
+# we NAME KIND TEXT: KIND 0 = analogy questions, 1 = similarity pairs.
+we() { { printf "\\x$(printf %02x "$2")"; printf "$3"; } > "$out/$1"; }
+
+we analogy-valid          0 ': capital-common-countries\nAthens Greece Baghdad Iraq\nAthens Greece Bangkok Thailand\n: gram1-adjective-to-adverb\namazing amazingly apparent apparently\n'
+we analogy-colon-name     0 ':family\r\nboy girl brother sister\r\n\n: empty\n'
+we analogy-no-section     0 'a b c d\n'
+we analogy-three-words    0 ': s\na b c\n'
+we analogy-many-words     0 ': s\na b c d e f g h i j k\n'
+we analogy-bad-section    0 ': two names\na b c d\n'
+we analogy-no-question    0 ': s\n: t\n'
+we analogy-nul            0 ': s\na\x00 b c d\n'
+we pairs-wordsim          1 '# The WordSimilarity-353 Test Collection\n# Word 1\tWord 2\tHuman (mean)\nlove\tsex\t6.77\ntiger\tcat\t7.35\ntiger\ttiger\t10.00\n'
+we pairs-simlex-spaces    1 '# SimLex\nold new 1.58\r\nsmart\tintelligent\t9.2\n'
+we pairs-two-fields       1 'a\tb\n'
+we pairs-bad-score        1 'a\tb\tx\n'
+we pairs-inf              1 'a\tb\t1e999\n'
+we pairs-comments-only    1 '# a\n# b\n'
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- IMDb reviews: file name + bytes, tokenized ----
+out=tests/fuzz/corpus/imdb
+mkdir -p "$out"
+# review NAME SETTINGS FILE_NAME TEXT: TEXT (printf escapes allowed) after the settings byte,
+# the name's length and the name. SETTINGS 126 = every tokenizer option, neg/; 127 the same in pos/.
+review() {
+  { printf "\\x$(printf %02x "$2")\\x$(printf %02x ${#3})"; printf '%s' "$3"; printf "$4"; } > "$out/$1"
+}
+review valid-neg-all          126 '10_1.txt'   'Awful.<br /><br />It'"'"'s not good, don'"'"'t watch it: http://example.com/x'
+review valid-pos-default      31  '0_7.txt'    'A brilliant film! 10/10 <i>really</i> www.imdb.com'
+review valid-pos-stem         127 '12499_10.txt' 'Caresses ponies hopping generalizations; they'"'"'re relational.'
+review valid-raw              0   '5_3.txt'    'Not   GOOD\tat all\n(1987) -- "quoted" ...'
+review valid-utf8             15  '7_9.txt'    'Caf\xc3\xa9 na\xc3\xafve \xe2\x80\x99s \xff\xfe'
+review bad-name               127 '12_x.txt'   'text'
+review bad-rating-folder      127 '12_4.txt'   'text'
+review bad-rating-range       126 '12_11.txt'  'text'
+review bad-nul                126 '3_2.txt'    'ab\x00cd'
+review bad-empty-name         126 ''           'text'
+review bad-empty-review       127 '3_8.txt'    ''
+review tags-and-urls          14  '1_1.txt'    '<a href="http://x.y">link</a> < b > c <br/>https://q.r/s?t=1<br />end'
+review clitics                30  '2_2.txt'    "I'm sure they'll say we've won't can't 'em dogs' o'brien's"
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }

@@ -1,10 +1,10 @@
 /* tests/test_grader.c — the grader (scripts/grader.c) works both ways.
- * Claims: the reference solutions of chapters 01 to 05 score full marks (and compile with
+ * Claims: the reference solutions of chapters 01 to 06 score full marks (and compile with
  * -Werror); the untouched stubs score 0 without upsetting the grader; each deliberately broken
  * solution in tests/fixtures/grader/ is reported with its own status (crash, timeout, memory,
  * NaN, wrong value, too slow, compile error, early exit) while the exercises next to it keep
- * their points; chapter 5's reference outputs agree with its independent references (PyTorch,
- * finite differences, the driver's float64 definition); a fresh student edition has no
+ * their points; the reference outputs of chapters 5 and 6 agree with their independent references
+ * (PyTorch, numpy, finite differences, the driver's float64 definition); a fresh student edition has no
  * solutions and its grader still works.
  * Each case runs the real grader binary (GRADER_BIN, passed in by grade.mk) and reads the
  * grade.tsv it writes into a temporary folder. Broken fixtures run with --timeout 2.
@@ -77,9 +77,10 @@ static void expect_total(const char *dir, const char *chapter, int points, int m
 START_TEST(test_grader_reference_solutions_score_full_marks)
 {
     char dir[64], max[32];
-    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4 5"), 0);
-    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn", "05_rnn_lstm"};
-    for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4 5 6"), 0);
+    const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn", "05_rnn_lstm",
+                        "06_embeddings"};
+    for (int i = 0; i < 6; i++) {
         cell(dir, ch[i], "total", 2, max, sizeof max);
         ck_assert_msg(atoi(max) > 0, "%s: no points to score", ch[i]);
         expect_total(dir, ch[i], atoi(max), atoi(max));
@@ -92,7 +93,7 @@ START_TEST(test_grader_untouched_stubs_score_zero)
 {
     char dir[64];
     // (Fails if you have started the exercises in this checkout: it grades exercises/.)
-    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4 5"), 0);
+    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4 5 6"), 0);
     expect_total(dir, "01_perceptron", 0, -1);
     expect_total(dir, "02_backprop", 0, -1);
     expect_total(dir, "03_optimizers", 0, -1);
@@ -108,6 +109,11 @@ START_TEST(test_grader_untouched_stubs_score_zero)
     expect_status(dir, "05_rnn_lstm", "ex3_lstm_cell", "not implemented");
     expect_status(dir, "05_rnn_lstm", "ex4_clip_grad_norm", "not implemented");
     expect_status(dir, "05_rnn_lstm", "q8", "not answered");
+    expect_total(dir, "06_embeddings", 0, -1);
+    expect_status(dir, "06_embeddings", "ex1_tfidf", "not implemented");
+    expect_status(dir, "06_embeddings", "ex3_cosine_analogy", "not implemented");
+    expect_status(dir, "06_embeddings", "ex4_subword_ngrams", "not implemented");
+    expect_status(dir, "06_embeddings", "q7", "not answered");
     ck_assert_msg(strstr(out_, "TOTAL: 0/"), "no grand total in the report");
     dl_rm_rf(dir);
 }
@@ -205,16 +211,46 @@ START_TEST(test_grader_catches_wrong_rnn_lstm_and_clipping_ch05)
 }
 END_TEST
 
-/* The reference outputs of chapter 5 carry, beside the values, their distance to an
- * independent reference (labels *_maxdiff*: the driver's float64 definition or PyTorch's
- * values in expected/torch_lstm_clip.txt; *_gradcheck: central finite differences). The
+START_TEST(test_grader_catches_wrong_tfidf_sgns_analogy_and_ngrams_ch06)
+{
+    char dir[64];
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --timeout 5"
+                           " --file ex1_tfidf=" FX "ch06_ex1_sklearn_idf.c"
+                           " --file ex2_sgns_step=" FX "ch06_ex2_updated_v.c"
+                           " --file ex3_cosine_analogy=" FX "ch06_ex3_no_exclusion.c"
+                           " --file ex4_subword_ngrams=" FX "ch06_ex4_unsigned_hash.c"
+                           " --file answers=" FX "ch06_answers_bad.txt 6"), 0);
+    const char *ch = "06_embeddings";
+    expect_status(dir, ch, "ex1_tfidf", "wrong value");            // ln((1+N)/(1+df)) + 1
+    expect_status(dir, ch, "ex2_sgns_step", "wrong value");        // u stepped with the new v
+    expect_status(dir, ch, "ex3_cosine_analogy", "wrong value");   // a query word as the answer
+    expect_status(dir, ch, "ex4_subword_ngrams", "wrong value");   // unsigned bytes in the hash
+    expect_status(dir, ch, "q1", "wrong answer");                  // raw frequencies
+    expect_status(dir, ch, "q2", "wrong answer");                  // keep, not discard
+    expect_status(dir, ch, "q3", "PASS");
+    expect_status(dir, ch, "q4", "wrong answer");                  // the word counted
+    expect_status(dir, ch, "q5", "not a number");
+    expect_status(dir, ch, "q6", "PASS");
+    expect_status(dir, ch, "q7", "not answered");
+    expect_total(dir, ch, 2, 20);
+    dl_rm_rf(dir);
+}
+END_TEST
+
+/* The reference outputs of chapters 5 and 6 carry, beside the values, their distance to an
+ * independent reference (labels *_maxdiff*: the driver's float64 definition, or PyTorch's and
+ * numpy's values in expected/torch_lstm_clip.txt and expected/references.txt; *_gradcheck:
+ * central finite differences; analogy_wrong, *_wrong_gensim: answers that differ from the
+ * float64 ones or from gensim's fastText n-grams). The
  * grader only compares with expected/, so these must be ~0 there: expected/ made from a wrong
  * reference solution (or a fixture the driver misread) would fail here. */
-START_TEST(test_ch05_expected_agrees_with_independent_references)
+START_TEST(test_ch05_ch06_expected_agree_with_independent_references)
 {
     static const struct { const char *file; int min_checks; } want[] = {
         {"05_rnn_lstm/expected/ex1_rnn_forward.txt", 5}, {"05_rnn_lstm/expected/ex2_rnn_backward.txt", 4},
         {"05_rnn_lstm/expected/ex3_lstm_cell.txt", 3}, {"05_rnn_lstm/expected/ex4_clip_grad_norm.txt", 2},
+        {"06_embeddings/expected/ex1_tfidf.txt", 2}, {"06_embeddings/expected/ex2_sgns_step.txt", 4},
+        {"06_embeddings/expected/ex3_cosine_analogy.txt", 2}, {"06_embeddings/expected/ex4_subword_ngrams.txt", 11},
     };
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         FILE *f = fopen(want[i].file, "r");
@@ -222,7 +258,8 @@ START_TEST(test_ch05_expected_agrees_with_independent_references)
         char line[256];
         int checks = 0;
         while (fgets(line, sizeof line, f)) {
-            if (line[0] == '#' || (!strstr(line, "maxdiff") && !strstr(line, "gradcheck"))) continue;
+            if (line[0] == '#' || (!strstr(line, "maxdiff") && !strstr(line, "gradcheck") &&
+                                   !strstr(line, "_wrong"))) continue;
             char *tab = strchr(line, '\t');
             ck_assert_msg(tab != NULL, "%s: bad line %s", want[i].file, line);
             double v = strtod(tab + 1, NULL);
@@ -255,19 +292,24 @@ START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
     snprintf(path, sizeof path, "%s/05_rnn_lstm/expected/torch_lstm_clip.txt", ed);   // ex3/ex4 read it
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
+    snprintf(path, sizeof path, "%s/06_embeddings/exercises/solutions", ed);
+    ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
+    snprintf(path, sizeof path, "%s/06_embeddings/expected/references.txt", ed);   // ex1/ex2 read it
+    ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/expected/ex4_gemm_blocked.txt", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/exercises/ex4_gemm_blocked.c", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
 
     char rep[64];
-    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3 4 5", ed);
+    snprintf(cmd, sizeof cmd, "--root %s --strict 1 2 3 4 5 6", ed);
     ck_assert_int_eq(grade(rep, sizeof rep, cmd), 0);
     expect_total(rep, "01_perceptron", 0, -1);
     expect_total(rep, "02_backprop", 0, -1);
     expect_total(rep, "03_optimizers", 0, -1);
     expect_total(rep, "04_cnn", 0, -1);
     expect_total(rep, "05_rnn_lstm", 0, -1);
+    expect_total(rep, "06_embeddings", 0, -1);
     expect_status(rep, "02_backprop", "ex3_linear_backward", "not implemented");
     // `make expected` needs the solutions: it must say so, not crash or write anything.
     snprintf(cmd, sizeof cmd, "%s --root %s --write-expected 2", GRADER_BIN, ed);
@@ -289,7 +331,8 @@ static Suite *grader_suite(void)
     tcase_add_test(tc, test_grader_reports_early_exit_and_division_by_zero_ch01);
     tcase_add_test(tc, test_grader_reports_compile_error_memory_tolerance_and_speed_ch02);
     tcase_add_test(tc, test_grader_catches_wrong_rnn_lstm_and_clipping_ch05);
-    tcase_add_test(tc, test_ch05_expected_agrees_with_independent_references);
+    tcase_add_test(tc, test_grader_catches_wrong_tfidf_sgns_analogy_and_ngrams_ch06);
+    tcase_add_test(tc, test_ch05_ch06_expected_agree_with_independent_references);
     tcase_add_test(tc, test_student_edition_has_no_solutions_and_grades_its_stubs);
     suite_add_tcase(s, tc);
     return s;

@@ -2,6 +2,7 @@
 #include "bench/peer.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,10 @@
 #define PATH_MAX 4096
 #endif
 
-double peer_script_value(const char *argv0, const char *script, int threads, const char *key,
-                         char *why, size_t why_len)
+int peer_script_values(const char *argv0, const char *script, int threads, int n_keys,
+                       const char *const *keys, double *values, char *why, size_t why_len)
 {
+    for (int i = 0; i < n_keys; i++) values[i] = 0;
     char exe[PATH_MAX], path[PATH_MAX + 128] = "";
     snprintf(exe, sizeof exe, "%s", argv0);
     char *slash = strrchr(exe, '/');
@@ -38,18 +40,32 @@ double peer_script_value(const char *argv0, const char *script, int threads, con
         snprintf(why, why_len, "could not run %.300s", cmd);
         return 0;
     }
-    double value = 0;
+    int found = 0;
     while (fgets(line, sizeof line, p)) {
-        char *hit = strstr(line, key);
-        if (hit) value = strtod(hit + strlen(key), NULL);
-        else if (strlen(all) + strlen(line) < sizeof all) strcat(all, line);
+        bool used = false;
+        for (int i = 0; i < n_keys && !used; i++) {
+            char *hit = strstr(line, keys[i]);
+            if (!hit) continue;
+            values[i] = strtod(hit + strlen(keys[i]), NULL);
+            used = true;
+        }
+        if (!used && strlen(all) + strlen(line) < sizeof all) strcat(all, line);
     }
     int st = pclose(p);
-    if (value <= 0) {
+    for (int i = 0; i < n_keys; i++) found += values[i] > 0;
+    if (found < n_keys) {
         size_t n = strlen(all);
         while (n && (all[n - 1] == '\n' || all[n - 1] == '\r')) all[--n] = '\0';
         snprintf(why, why_len, "%.400s (exit status %d)", n ? all : "no result line",
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     }
+    return found;
+}
+
+double peer_script_value(const char *argv0, const char *script, int threads, const char *key,
+                         char *why, size_t why_len)
+{
+    double value = 0;
+    peer_script_values(argv0, script, threads, 1, &key, &value, why, why_len);
     return value;
 }

@@ -16,4 +16,10 @@
 double peer_script_value(const char *argv0, const char *script, int threads, const char *key,
                          char *why, size_t why_len);
 
+/* peer_script_value for several keys in one run of the script: values[i] is the number after
+ * keys[i] (0 when missing). Returns how many keys were found; when fewer than n_keys, why says
+ * what the script printed instead. */
+int peer_script_values(const char *argv0, const char *script, int threads, int n_keys,
+                       const char *const *keys, double *values, char *why, size_t why_len);
+
 #endif

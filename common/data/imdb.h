@@ -3,8 +3,9 @@
  * half negative (rating <= 4), as `make data` unpacks them:
  *     <dir>/{train,test}/{pos,neg}/<id>_<rating>.txt        (one review per file, UTF-8)
  * Reviews come in a fixed order whatever the file system lists: negatives then positives, each by
- * ascending id; a limit per class takes the lowest ids. Every file is checked: its name
- * (<id>_<rating>.txt, rating 1–4 in neg/, 7–10 in pos/), its size (1 byte … 1 MB), no NUL byte.
+ * ascending id; a limit per class takes the lowest ids. Every file name is checked
+ * (<id>_<rating>.txt, rating 1–4 in neg/, 7–10 in pos/, no id twice; entries starting with '.'
+ * are ignored), and every file loaded: its size (1 byte … 1 MB), no NUL byte.
  */
 #ifndef DL_DATA_IMDB_H
 #define DL_DATA_IMDB_H

@@ -340,3 +340,46 @@ Tensor *op_global_avgpool(Tape *tp, Tensor *x)
     tape_record(tp, "global_avgpool", global_avgpool_backward, y, &x, 1);
     return y;
 }
+
+// ---- global max pooling (max over time) ----
+
+typedef struct GmpTask {
+    size_t HW;
+    const float *x;   // (B·C, HW)
+    float *y;         // (B·C) forward output, or dy in backward
+    int *arg;         // (B·C) the arg-max inside each plane
+    float *dx;        // (B·C, HW) backward
+} GmpTask;
+
+// The first maximum in scan order; a NaN counts as the maximum (as op_maxpool2d and PyTorch).
+static void gmp_plane(void *ctx, int i)
+{
+    const GmpTask *t = ctx;
+    const float *x = t->x + (size_t)i * t->HW;
+    size_t best = 0;
+    for (size_t j = 1; j < t->HW && !isnan(x[best]); j++)
+        if (x[j] > x[best] || isnan(x[j])) best = j;
+    t->y[i] = x[best];
+    t->arg[i] = (int)best;
+}
+
+// y[n][c] = x[n][c][arg]:  dx[n][c][arg] += dy[n][c], every other position gets nothing
+static void global_maxpool_backward(Node *n)
+{
+    Tensor *x = n->in[0];
+    const int *arg = n->saved;
+    const size_t HW = (size_t)x->shape[2] * x->shape[3];
+    for (size_t i = 0; i < n->out->size; i++) x->grad[i * HW + (size_t)arg[i]] += n->out->grad[i];
+}
+
+Tensor *op_global_maxpool(Tape *tp, Tensor *x)
+{
+    require_4d("global_maxpool", "input x", x);
+    Tensor *y = tape_output(tp, 2, (int[]){x->shape[0], x->shape[1]}, &x, 1);
+    int *arg = arena_alloc_uninit(tp->arena, y->size * sizeof(int));
+    GmpTask t = {(size_t)x->shape[2] * x->shape[3], x->data, y->data, arg, NULL};
+    run_tasks((int)y->size, gmp_plane, &t, x->size);
+    Node *n = tape_record(tp, "global_maxpool", global_maxpool_backward, y, &x, 1);
+    if (n) n->saved = arg;
+    return y;
+}

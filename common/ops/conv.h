@@ -24,5 +24,11 @@ Tensor *op_avgpool2d(Tape *tp, Tensor *x, int k, int stride);
 /* Global average pooling: x (B, C, H, W) → (B, C), the mean of each feature map
  * (Lin, Chen & Yan, "Network In Network", 2014). */
 Tensor *op_global_avgpool(Tape *tp, Tensor *x);
+/* Global max pooling: x (B, C, H, W) → (B, C), the maximum of each feature map, its position
+ * kept for backward, which routes dy there alone (the first maximum in scan order on ties; a
+ * NaN counts as the maximum). On a sentence laid out as (B, C, T, 1) it is the "max over time"
+ * of a text CNN (Collobert et al., JMLR 2011; Kim, EMNLP 2014): each filter keeps its
+ * strongest n-gram wherever it is. */
+Tensor *op_global_maxpool(Tape *tp, Tensor *x);
 
 #endif

@@ -140,3 +140,44 @@ Tensor *op_time_step(Tape *tp, Tensor *x, int t)
     }
     return y;
 }
+
+// ---- transpose of the last two dimensions ----
+
+// y[b][j][i] = x[b][i][j], in blocks of 32 x 32 (both sides stay in cache).
+static void transpose_add(const float *x, float *y, int B, int M, int N, bool add)
+{
+    enum { BLK = 32 };
+    for (int b = 0; b < B; b++) {
+        const float *xb = x + (size_t)b * M * N;
+        float *yb = y + (size_t)b * M * N;
+        for (int i0 = 0; i0 < M; i0 += BLK)
+            for (int j0 = 0; j0 < N; j0 += BLK) {
+                const int i1 = i0 + BLK < M ? i0 + BLK : M, j1 = j0 + BLK < N ? j0 + BLK : N;
+                for (int i = i0; i < i1; i++)
+                    for (int j = j0; j < j1; j++) {
+                        float *d = yb + (size_t)j * M + i;
+                        *d = add ? *d + xb[(size_t)i * N + j] : xb[(size_t)i * N + j];
+                    }
+            }
+    }
+}
+
+// y = xᵀ per batch row:  dx[b][i][j] += dy[b][j][i]
+static void transpose_backward(Node *n)
+{
+    Tensor *x = n->in[0];
+    if (!x->grad) return;
+    transpose_add(n->out->grad, x->grad, x->shape[0], x->shape[2], x->shape[1], true);
+}
+
+Tensor *op_transpose(Tape *tp, Tensor *x)
+{
+    char sx[64];
+    DL_CHECK(x->ndim == 3, "transpose: x must be 3-D (B, M, N), got shape %s",
+             tensor_shape_str(x, sx, sizeof sx));
+    const int B = x->shape[0], M = x->shape[1], N = x->shape[2];
+    Tensor *y = tape_output(tp, 3, (int[]){B, N, M}, &x, 1);
+    transpose_add(x->data, y->data, B, M, N, false);
+    tape_record(tp, "transpose", transpose_backward, y, &x, 1);
+    return y;
+}

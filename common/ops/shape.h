@@ -24,4 +24,11 @@ Tensor *op_concat(Tape *tp, Tensor *const *xs, int n);
  * is 3-D and 0 <= t < T. */
 Tensor *op_time_step(Tape *tp, Tensor *x, int t);
 
+/* The last two dimensions swapped: x (B, M, N) → y (B, N, M), y[b][j][i] = x[b][i][j] (torch:
+ * x.transpose(1, 2).contiguous()), a copy. A text CNN turns its embedded words (B, T, D) into
+ * D channels over time (B, D, T) this way, the layout in which a (1, k) convolution over the
+ * D channels runs fast (ops/conv.h). Backward: dx[b][i][j] += dy[b][j][i]. Dies unless x is
+ * 3-D. */
+Tensor *op_transpose(Tape *tp, Tensor *x);
+
 #endif
