@@ -1,4 +1,4 @@
-/* 06_embeddings/bench.c — the skip-gram kernel ladder timed (section 5 of the run) and --bench:
+/* 06_embeddings/bench.c — the skip-gram kernel ladder timed (section 4 of the run) and --bench:
  * our skip-gram beside gensim's Word2Vec and fastText's, same corpus, same settings.
  *
  * Words/s everywhere = raw corpus words (every word of the text, kept by min-count or not) ×
@@ -26,10 +26,10 @@
 
 #include "evaluate.h"
 
-// ---- section 5: the ladder on a prefix ----
+// ---- section 4: the ladder on a prefix ----
 void w2v_ladder_section(Chapter *ch, const W2vCorpus *c)
 {
-    chapter_section("5. The skip-gram kernel: v0 scalar → v1 SIMD → v2 σ table + alias → "
+    chapter_section("4. The skip-gram kernel: v0 scalar → v1 SIMD → v2 σ table + alias → "
                     "v3 Hogwild");
     double terr = w2v_sigmoid_table_max_error();
     printf("σ from word2vec.c's table (%d entries over ±%d): max |error| %.5f vs the exact "

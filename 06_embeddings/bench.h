@@ -8,7 +8,7 @@
 
 #include "word2vec.h"
 
-/* Section 5: the σ table's error, then each rung of W2V_LADDER for one epoch of skip-gram on the
+/* Section 4: the σ table's error, then each rung of W2V_LADDER for one epoch of skip-gram on the
  * first 200,000 corpus words (20,000 with --quick): seconds, words/s, speed-up over v0, the
  * epoch's mean loss (the rungs must agree on it). Metrics w2v_rung_<rung>_words_per_s,
  * w2v_sigmoid_table_max_err. */

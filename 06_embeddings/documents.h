@@ -130,8 +130,8 @@ Tensor *text_cnn_forward(void *net, Tape *tp, const Batch *b, bool train, Rng *r
  * t + width <= n): b + Σ_{r<k} w[f, r, :]·emb[ids[t + r], :], clamped at 0. */
 float text_cnn_activation(const TextCnn *c, int wi, int f, const int *ids, int n, int t);
 
-// ---- the sections (main() prints their titles with chapter_section, e.g. "9. Document
-// vectors: pooling, a Deep Averaging Network, a text CNN" and "10. Retrieval: the nearest
+// ---- the sections (main() prints their titles with chapter_section, e.g. "8. Document
+// vectors: pooling, a Deep Averaging Network, a text CNN" and "9. Retrieval: the nearest
 // reviews to a query (the first step of RAG)") ----
 /* What retrieval reads: TF-IDF-pooled unit vectors of the test reviews. */
 typedef struct DocSpace {

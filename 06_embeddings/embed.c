@@ -1,17 +1,28 @@
 /* 06_embeddings/embed.c — word and document representations: from one-hot and TF-IDF to
  * Word2Vec, GloVe and FastText, on real text (IMDb reviews, the text8 prefix of Wikipedia).
  * Build: make chapter6    Run: ./06_embeddings/run --quick    Bench: ./06_embeddings/run --bench
- * Sections (lecture order): 1 text pipeline, 2 sparse representations and logistic regression
- *   on IMDb, 3 Word2Vec, 4 evaluation, 5 the skip-gram kernel ladder, 6 GloVe, 7 FastText,
- *   8 the method comparison, 9 document vectors, 10 retrieval.
+ * Sections (lecture order): 1 the text pipeline (pipeline.c), 2 sparse representations and
+ *   logistic regression on IMDb (classic.c, logreg.c), 3 Word2Vec with its evaluation
+ *   (word2vec_sections.c, word2vec.c, evaluate.c), 4 the skip-gram kernel ladder (bench.c),
+ *   5 GloVe (glove.c), 6 FastText (word2vec.c), 7 the methods side by side (here), 8 document
+ *   vectors (documents.c), 9 retrieval (documents.c). --bench: bench.c and classic_bench.
+ * The library parts live in common/: the tokenizer and Porter stemmer, the IMDb and evaluation
+ * loaders, sparse CSR features, word vocabularies and vectors (data/), the skip-gram update
+ * ladder (kernels/word2vec.c), the ops of the document models (ops/).
+ * Shapes: word vectors (V, D) row-major, the row order = descending corpus frequency; document
+ * batches (B, T) token ids, −1 = padding.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "data/imdb.h"
+#include "base/files.h"
 #include "base/threads.h"
+#include "report/metrics.h"
 #include "report/cli.h"
 #include "train/chapter.h"
 
@@ -19,8 +30,140 @@
 #include "bench.h"
 #include "classic.h"
 #include "evaluate.h"
+#include "documents.h"
+#include "glove.h"
 #include "pipeline.h"
 #include "word2vec.h"
+
+// region: flags
+
+// Whether --<name> is on the command line (0 means "the default" only when it is not).
+static bool flag_given(const Cli *cli, const char *name)
+{
+    for (int i = 1; i < cli->argc; i++)
+        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
+    return false;
+}
+
+// Check the chapter's flags (exit 2 naming the flag) and resolve their defaults, once.
+void resolve_flags(const Cli *cli, Flags *f)
+{
+    const struct { const char *flag; int *v, lo, hi, def; } ints[] = {
+        {"epochs", &f->epochs, 1, W2V_MAX_EPOCHS, cli->quick ? 1 : 15},
+        {"dim", &f->dim, 1, 1000, 100},
+        {"window", &f->window, 1, 50, 5},
+        {"negative", &f->negative, 1, W2V_MAX_TARGETS - 1, 5},
+        {"min-count", &f->min_count, 1, 1000000, 5},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        int v = *ints[i].v;
+        if (v == 0 && !flag_given(cli, ints[i].flag)) { *ints[i].v = ints[i].def; continue; }
+        if (v < ints[i].lo || v > ints[i].hi)
+            dl_die_status(DL_EXIT_USAGE, "--%s must be %d … %d, got %d", ints[i].flag,
+                          ints[i].lo, ints[i].hi, v);
+    }
+    if (!(f->sample >= 0 && f->sample < 1))
+        dl_die_status(DL_EXIT_USAGE, "--sample must be in [0, 1) (0: no subsampling), got %g",
+                      (double)f->sample);
+    if (f->save_vectors[0]) {   // the folder must exist and be writable before minutes of training
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s", f->save_vectors);
+        char *slash = strrchr(dir, '/');
+        if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+        else snprintf(dir, sizeof dir, ".");
+        if (access(dir, W_OK) != 0)
+            dl_die_status(DL_EXIT_USAGE, "--save-vectors %s: cannot write into folder %s (%s)",
+                          f->save_vectors, dir, strerror(errno));
+    }
+}
+
+// region: data
+
+// The IMDb splits (--quick: the 1,000 lowest ids of each class); per_class is what was asked.
+static void load_imdb(const Cli *cli, ImdbSplit *train, ImdbSplit *test, int *per_class)
+{
+    char path[1024], err[1024];
+    path_join(path, sizeof path, cli->data_dir, IMDB_DIR);
+    *per_class = cli->quick ? 1000 : 0;
+    if (!imdb_load(path, "train", *per_class, train, err, sizeof err) ||
+        !imdb_load(path, "test", *per_class, test, err, sizeof err))
+        dl_die("%s", err);
+    printf("IMDb: %d training and %d test reviews from %s\n", train->n, test->n, path);
+}
+
+static void load_word_eval(const Cli *cli, WordEval *ev)
+{
+    char err[1024];
+    if (!word_eval_load(ev, cli->data_dir, err, sizeof err)) dl_die("%s", err);
+}
+
+// region: comparison
+
+// One cell of a table: the metric's value in fmt, or "-" when the run did not record it.
+static const char *cell(const Metrics *mt, const char *key, const char *fmt, char *buf, size_t n)
+{
+    double v;
+    if (!metrics_get(mt, key, &v)) snprintf(buf, n, "-");
+    else snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+// Section 7: the lecture's method comparison, every cell from this run's metrics.
+void comparison_section(Chapter *ch)
+{
+    static const struct { const char *name, *prefix, *oov, *training; } ROWS[] = {
+        {"one-hot / TF-IDF", NULL, "no (unknown word: zero vector)", "counting, no training"},
+        {"Word2Vec skip-gram", "w2v_sg", "no", "local windows, SGNS"},
+        {"Word2Vec CBOW", "w2v_cbow", "no", "local windows, SGNS"},
+        {"GloVe", "glove", "no", "global counts, weighted LSQ"},
+        {"FastText", "fasttext", "yes (character n-grams)", "local windows + subwords"},
+    };
+    const Metrics *mt = &ch->metrics;
+    printf("%-20s %9s %9s %9s %9s %8s  %-31s %s\n", "method", "analogy", "semantic", "syntactic",
+           "WordSim", "train s", "out-of-vocabulary words", "training");
+    for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++) {
+        char key[96], a[4][32], t[32];
+        const char *p = ROWS[i].prefix;
+        if (!p) {
+            printf("%-20s %9s %9s %9s %9s %8s  %-31s %s\n", ROWS[i].name, "0 (n/a)", "-", "-",
+                   "0 (n/a)", "-", ROWS[i].oov, ROWS[i].training);
+            continue;
+        }
+        static const char *const SUFFIX[4] = {"analogy_acc_pct", "analogy_sem_acc_pct",
+                                              "analogy_syn_acc_pct", "wordsim_spearman"};
+        for (int k = 0; k < 4; k++) {
+            snprintf(key, sizeof key, "%s_%s", p, SUFFIX[k]);
+            cell(mt, key, k < 3 ? "%.2f%%" : "%.3f", a[k], sizeof a[k]);
+        }
+        snprintf(key, sizeof key, "%s_%s", p, strcmp(p, "glove") == 0 ? "train_s" : "seconds");
+        printf("%-20s %9s %9s %9s %9s %8s  %-31s %s\n", ROWS[i].name, a[0], a[1], a[2], a[3],
+               cell(mt, key, "%.1f", t, sizeof t), ROWS[i].oov, ROWS[i].training);
+    }
+    printf("(analogy: 3CosAdd on the Google set within the 30,000 most frequent words; WordSim: "
+           "Spearman's rho on WordSim-353; one-hot vectors give every pair of different words "
+           "cosine 0)\n");
+}
+
+// After section 8: every IMDb accuracy of the chapter in one table.
+void imdb_table(const Chapter *ch)
+{
+    static const char *const ROWS[][2] = {
+        {"bag of words (counts) + logistic regression", "sparse_bow_acc_pct"},
+        {"TF-IDF + logistic regression", "sparse_tfidf_acc_pct"},
+        {"TF-IDF + bigrams + logistic regression", "sparse_tfidf_bigram_acc_pct"},
+        {"mean-pooled word vectors + logistic regression", "docs_mean_acc_pct"},
+        {"TF-IDF-pooled word vectors + logistic regression", "docs_tfidf_acc_pct"},
+        {"Deep Averaging Network (Iyyer et al. 2015)", "docs_dan_acc_pct"},
+        {"1-D CNN over word vectors (Kim 2014)", "docs_cnn_acc_pct"},
+    };
+    printf("\nIMDb test accuracy, every representation of this chapter:\n");
+    for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++) {
+        char buf[32];
+        printf("  %-50s %8s\n", ROWS[i][0], cell(&ch->metrics, ROWS[i][1], "%.2f%%", buf,
+                                                 sizeof buf));
+    }
+    printf("  (anchors: TF-IDF + LR ≈ 89–90 %%; NBSVM with bigrams 91.2 %%, Wang & Manning 2012)\n");
+}
 
 #ifndef NO_MAIN
 int main(int argc, char **argv)
@@ -45,55 +188,53 @@ int main(int argc, char **argv)
                   "negative sampling), GloVe, FastText, document vectors and retrieval; --bench: "
                   "the skip-gram ladder vs gensim, fastText and scikit-learn", extras,
                   (int)(sizeof extras / sizeof extras[0]));
-    printf("data: %s; %d thread(s), seed %llu%s\n", ch.cli.data_dir, threads_get(),
-           (unsigned long long)ch.cli.seed, ch.cli.quick ? ", --quick" : "");
-    // defaults resolved once (embed.h)
-    if (f.epochs <= 0) f.epochs = ch.cli.quick ? 1 : 15;
-    if (f.dim <= 0) f.dim = 100;
-    if (f.window <= 0) f.window = 5;
-    if (f.negative <= 0) f.negative = 5;
-    if (f.min_count <= 0) f.min_count = 5;
-    // Word2Vec's corpus: --corpus, else the text8 prefix; --quick trains on its first 1 MB
-    char path[1024], err[1024];
+    const Cli *cli = &ch.cli;
+    resolve_flags(cli, &f);
+    char path[1024], err[1024];        // data first: a missing file costs no time
     if (f.corpus[0]) snprintf(path, sizeof path, "%s", f.corpus);
-    else snprintf(path, sizeof path, "%s/%s", ch.cli.data_dir, TEXT8_FILE);
-    W2vCorpus corpus;
-    if (!w2v_corpus_load(&corpus, path, ch.cli.quick ? (size_t)1 << 20 : 0, f.min_count, err,
+    else path_join(path, sizeof path, cli->data_dir, TEXT8_FILE);
+    W2vCorpus corpus;                  // --quick: the corpus's first 1 MB
+    if (!w2v_corpus_load(&corpus, path, cli->quick ? (size_t)1 << 20 : 0, f.min_count, err,
                          sizeof err))
         dl_die("%s", err);
-    if (ch.cli.bench) {          // --bench: the skip-gram ladder and its peers (bench.h)
-        WordEval bev;
-        if (!word_eval_load(&bev, ch.cli.data_dir, err, sizeof err)) dl_die("%s", err);
-        bench_run(&ch, &corpus, &bev);
-        word_eval_free(&bev);
-        w2v_corpus_free(&corpus);
-        return chapter_end(&ch);
-    }
-    // The IMDb training split (--quick: the 1,000 lowest ids of each class).
-    snprintf(path, sizeof path, "%s/%s", ch.cli.data_dir, IMDB_DIR);
-    ImdbSplit train;
-    if (!imdb_load(path, "train", ch.cli.quick ? 1000 : 0, &train, err, sizeof err))
-        dl_die("%s", err);
-    printf("IMDb: %d training reviews from %s\n", train.n, path);
-    chapter_section("1. The text pipeline: from raw reviews to tokens");
-    pipeline_section(&ch, &train);
-    ImdbSplit test;
-    if (!imdb_load(path, "test", ch.cli.quick ? 1000 : 0, &test, err, sizeof err)) dl_die("%s", err);
-    chapter_section("2. Sparse representations: one-hot, bag of words, n-grams, TF-IDF");
-    sparse_section(&ch, &train, &test);
-    // sections are added here as their parts land
-    // 3-7. Word2Vec, the skip-gram ladder, FastText on the text8 prefix (or --corpus)
     WordEval ev;
-    if (!word_eval_load(&ev, ch.cli.data_dir, err, sizeof err)) dl_die("%s", err);
-    WordVectors sg;
-    word2vec_section(&ch, &f, &corpus, &ev, &sg);
-    w2v_ladder_section(&ch, &corpus);
-    fasttext_section(&ch, &f, &corpus, &ev, &sg);
-    wordvec_free(&sg);
-    word_eval_free(&ev);
-    w2v_corpus_free(&corpus);
+    load_word_eval(cli, &ev);
+    ImdbSplit train, test;
+    int per_class;
+    load_imdb(cli, &train, &test, &per_class);
+    printf("data: %s from %s; %d thread(s), seed %llu, skip-gram rung %s%s\n", corpus.path,
+           cli->data_dir, threads_get(), (unsigned long long)cli->seed,
+           ladder_selected(&W2V_LADDER)->name, cli->quick ? ", --quick" : "");
+    if (cli->bench) {                  // --bench: the ladder and its peers, then TF-IDF's (bench.h)
+        bench_run(&ch, &corpus, &ev);
+        classic_bench(cli, &ch.metrics, &train, &test, per_class);
+    } else {
+        chapter_section("1. The text pipeline: from raw reviews to tokens");
+        pipeline_section(&ch, &train);
+        chapter_section("2. Sparse representations: one-hot, bag of words, n-grams, TF-IDF");
+        sparse_section(&ch, &train, &test);
+        WordVectors sg, iv;            // sections 3–6 print their own titles
+        word2vec_section(&ch, &f, &corpus, &ev, &sg);
+        w2v_ladder_section(&ch, &corpus);
+        glove_section(&ch, &corpus.vocab, corpus.ids, corpus.n, &ev, NULL);
+        fasttext_section(&ch, &f, &corpus, &ev, &sg);
+        chapter_section("7. The methods side by side");
+        comparison_section(&ch);
+        chapter_section("8. Document vectors: pooling, a Deep Averaging Network, a text CNN");
+        imdb_word_vectors(&ch, &f, &train, &iv);
+        DocSpace space;
+        documents_section(&ch, &train, &test, &iv, &space);
+        imdb_table(&ch);
+        chapter_section("9. Retrieval: the nearest reviews to a query (the first step of RAG)");
+        retrieval_section(&ch, &test, &space);
+        doc_space_free(&space);
+        wordvec_free(&iv);
+        wordvec_free(&sg);
+    }
     imdb_free(&test);
     imdb_free(&train);
+    word_eval_free(&ev);
+    w2v_corpus_free(&corpus);
     return chapter_end(&ch);
 }
 #endif

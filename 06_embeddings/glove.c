@@ -385,7 +385,7 @@ void glove_vectors(const GloveModel *m, const WordVocab *v, WordVectors *out)
 void glove_section(Chapter *ch, const WordVocab *v, const int *ids, size_t n,
                    const WordEval *ev, WordVectors *out)
 {
-    chapter_section("6. GloVe: global co-occurrence counts, weighted least squares");
+    chapter_section("5. GloVe: global co-occurrence counts, weighted least squares");
     const Cli *cli = &ch->cli;
     Metrics *mt = &ch->metrics;
     GloveConfig cfg = glove_defaults();

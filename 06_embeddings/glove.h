@@ -93,7 +93,7 @@ double glove_train(GloveModel *m, const Cooc *c, const GloveConfig *cfg, double 
 /* The word vectors W + W̃ (biases dropped) with v's words. */
 void glove_vectors(const GloveModel *m, const WordVocab *v, WordVectors *out);
 
-/* Section 6 of the chapter: co-occurrence statistics of the corpus ids (n, ids of v; e.g. the
+/* Section 5 of the chapter: co-occurrence statistics of the corpus ids (n, ids of v; e.g. the
  * text8 prefix with min-count 5) — non-zeros, density, memory, seconds — then GloVe trained
  * (--quick: the first 300,000 tokens, D 50, 3 epochs; default D 100, 15 epochs; --full window
  * 15, 25 epochs)

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/imdb.h"
 #include "data/wordvec.h"
 #include "kernels/word2vec.h"
 #include "train/chapter.h"
@@ -152,5 +153,10 @@ void word2vec_section(Chapter *ch, const Flags *f, const W2vCorpus *c, const Wor
  * words. Metrics: fasttext_*. */
 void fasttext_section(Chapter *ch, const Flags *f, const W2vCorpus *c, const WordEval *ev,
                       const WordVectors *sg);
+/* The skip-gram vectors of the IMDb training reviews, tokenized by the chapter's pipeline
+ * (TOKENIZE_DEFAULT), min-count f->min_count, 5 epochs (1 --quick, 15 --full), the flags' other
+ * settings: the word vectors section 8's document models start from (free with wordvec_free).
+ * Metrics docs_w2v_*. */
+void imdb_word_vectors(Chapter *ch, const Flags *f, const ImdbSplit *train, WordVectors *out);
 
 #endif

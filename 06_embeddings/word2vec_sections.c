@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/threads.h"
+#include "data/tokenize.h"
 #include "report/metrics.h"
 
 #include "evaluate.h"
@@ -109,8 +111,8 @@ void word2vec_section(Chapter *ch, const Flags *f, const W2vCorpus *cp, const Wo
     if (f->save_vectors[0]) {
         char err[512];
         if (!wordvec_save_text(sg_out, f->save_vectors, err, sizeof err))
-            fprintf(stderr, "warning: --save-vectors: %s\n", err);
-        else printf("skip-gram vectors saved to %s (word2vec text format)\n", f->save_vectors);
+            dl_die("--save-vectors: %s", err);
+        printf("skip-gram vectors saved to %s (word2vec text format)\n", f->save_vectors);
     }
     plot_words_pca(ch->cli.out_dir, "w2v_pca", "skip-gram vectors, first two principal "
                    "components", sg_out, PCA_WORDS, (int)(sizeof PCA_WORDS / sizeof PCA_WORDS[0]),
@@ -176,7 +178,7 @@ static float cosine(const float *a, const float *b, int D)
 void fasttext_section(Chapter *ch, const Flags *f, const W2vCorpus *cp, const WordEval *ev,
                       const WordVectors *sg)
 {
-    chapter_section("7. FastText: subword vectors (character n-grams)");
+    chapter_section("6. FastText: subword vectors (character n-grams)");
     W2vConfig c = config_from_flags(ch, f, W2V_FASTTEXT);
     char err[512];
     W2vModel m;
@@ -236,4 +238,51 @@ void fasttext_section(Chapter *ch, const Flags *f, const W2vCorpus *cp, const Wo
     free(y);
     wordvec_free(&ft);
     w2v_model_free(&m);
+}
+
+// region: imdb vectors
+
+void imdb_word_vectors(Chapter *ch, const Flags *f, const ImdbSplit *train, WordVectors *out)
+{
+    // The reviews through the chapter's pipeline (tokenize.h), joined into one text: a space
+    // between tokens, a line end between reviews (word2vec reads both as white space).
+    double t0 = now_seconds();
+    TokenList tl = {0};
+    size_t cap = 1 << 20, n = 0;
+    char *text = dl_malloc(cap, "IMDb token text");
+    for (int r = 0; r < train->n; r++) {
+        tokenize(train->text[r], train->len[r], &TOKENIZE_DEFAULT, &tl);
+        for (int i = 0; i < tl.n; i++) {
+            size_t len = strlen(tl.tok[i]);
+            if (n + len + 2 > cap) {
+                while (n + len + 2 > cap) cap *= 2;
+                char *grown = realloc(text, cap);
+                if (!grown) dl_die("out of memory: %zu bytes for the IMDb token text", cap);
+                text = grown;
+            }
+            memcpy(text + n, tl.tok[i], len);
+            n += len;
+            text[n++] = i + 1 < tl.n ? ' ' : '\n';
+        }
+    }
+    token_list_free(&tl);
+    W2vCorpus cp = {0};
+    char err[512];
+    if (!word_vocab_build(&cp.vocab, text, n, f->min_count, err, sizeof err) ||
+        !word_vocab_encode(&cp.vocab, text, n, &cp.ids, &cp.n, &cp.n_dropped, err, sizeof err))
+        dl_die("IMDb training reviews: %s", err);
+    free(text);
+    cp.raw_words = cp.vocab.n_tokens;
+    snprintf(cp.path, sizeof cp.path, "the IMDb training reviews");
+    W2vConfig c = config_from_flags(ch, f, W2V_SKIPGRAM);
+    c.epochs = ch->cli.quick ? 1 : ch->cli.full ? 15 : 5;
+    printf("skip-gram vectors of the %d IMDb training reviews (%lld tokens, %d words seen >= %d "
+           "times), for the document models:\n", train->n, (long long)cp.raw_words, cp.vocab.V,
+           f->min_count);
+    W2vStats st;
+    train_or_die(&cp, &c, out, &st);
+    report_run(ch, "docs_w2v", &c, &cp, &st);
+    metrics_set(&ch->metrics, "docs_w2v_vocab", cp.vocab.V);
+    metrics_set(&ch->metrics, "docs_w2v_total_s", now_seconds() - t0);
+    w2v_corpus_free(&cp);
 }
