@@ -699,16 +699,10 @@ void documents_section(Chapter *ch, const ImdbSplit *train, const ImdbSplit *tes
     dataset_free(&ste);
 
     static const char *names[4] = {"mean", "tfidf", "dan", "cnn"};
-    static const char *what[4] = {"mean-pooled word vectors + LR", "TF-IDF-pooled word vectors + LR",
-                                  "Deep Averaging Network", "1-D CNN (widths 3,4,5)"};
-    printf("\n%-34s %10s %10s\n", "IMDb test accuracy", "accuracy", "seconds");
-    for (int i = 0; i < 4; i++) {
-        printf("%-34s %9.2f%% %10.1f\n", what[i], acc[i], secs[i]);
+    for (int i = 0; i < 4; i++) {   // main() prints them in one table with section 2's
         metrics_setf(mt, acc[i], "docs_%s_acc_pct", names[i]);
         metrics_setf(mt, secs[i], "docs_%s_s", names[i]);
     }
-    printf("(anchors: TF-IDF + LR ≈ 89–90 %%, NBSVM-bigrams 91.2 %% (Wang & Manning 2012), DAN "
-           "89.4 %% (Iyyer et al. 2015))\n");
     metrics_set(mt, "docs_train_reviews", ntr);
     metrics_set(mt, "docs_test_reviews", nte);
     metrics_set(mt, "docs_section_s", now_seconds() - t0);

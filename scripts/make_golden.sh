@@ -9,6 +9,7 @@
 #   chapter 5:    golden_ch05_tinyshakespeare.tsv (data/, with PTB and the sunspots) and
 #                 golden_ch05_bible-kjv.tsv (a data folder holding only the King James Bible, what
 #                 make data falls back to offline; KJV=path/to/bible-kjv.txt when data/ has none).
+#   chapter 6:    golden_ch06_text8.tsv (data/: the text8 prefix, IMDb and the evaluation sets).
 # Review the diff before committing: a golden value that moves needs a reason.
 set -euo pipefail
 chapter=${1:?usage: scripts/make_golden.sh NN_topic TAG (e.g. 02_backprop ch02)}
@@ -52,6 +53,10 @@ if [ "$tag" = ch05 ]; then
   else
     echo "notice: no $kjv: golden_ch05_bible-kjv.tsv not rewritten" >&2
   fi
+  exit 0
+fi
+if [ "$tag" = ch06 ]; then
+  golden text8 data "a folder with text8_prefix.txt, imdb/ and the evaluation sets"
   exit 0
 fi
 golden mnist data "a folder with only mnist/" --dataset mnist
