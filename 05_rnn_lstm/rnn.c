@@ -659,14 +659,6 @@ void check_char_sizes(const Corpus *c, const Flags *f, bool quick)
     token_batcher_free(&tb);
 }
 
-// Whether --<name> is on the command line (0 means "the default" only when it is not).
-bool flag_given(const Cli *cli, const char *name)
-{
-    for (int i = 1; i < cli->argc; i++)
-        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
-    return false;
-}
-
 #ifndef NO_MAIN
 int main(int argc, char **argv)
 {
@@ -702,7 +694,7 @@ int main(int argc, char **argv)
     const struct { const char *flag; int v; } counts[4] = {
         {"epochs", f.epochs}, {"hidden", f.hidden}, {"seq-len", f.seq_len}, {"batch", f.batch}};
     for (int i = 0; i < 4; i++)   // 0 is "the default" for the flag, but not when given
-        if (counts[i].v < 0 || (counts[i].v == 0 && flag_given(cli, counts[i].flag)))
+        if (counts[i].v < 0 || (counts[i].v == 0 && cli_flag_given(cli, counts[i].flag)))
             dl_die_status(DL_EXIT_USAGE, "--%s must be >= 1, got %d", counts[i].flag,
                           counts[i].v);
     const bool q = cli->quick;   // 0 means "the default": resolved once, here

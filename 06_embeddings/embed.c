@@ -37,14 +37,6 @@
 
 // region: flags
 
-// Whether --<name> is on the command line (0 means "the default" only when it is not).
-static bool flag_given(const Cli *cli, const char *name)
-{
-    for (int i = 1; i < cli->argc; i++)
-        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
-    return false;
-}
-
 // Check the chapter's flags (exit 2 naming the flag) and resolve their defaults, once.
 void resolve_flags(const Cli *cli, Flags *f)
 {
@@ -57,7 +49,7 @@ void resolve_flags(const Cli *cli, Flags *f)
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         int v = *ints[i].v;
-        if (v == 0 && !flag_given(cli, ints[i].flag)) { *ints[i].v = ints[i].def; continue; }
+        if (v == 0 && !cli_flag_given(cli, ints[i].flag)) { *ints[i].v = ints[i].def; continue; }
         if (v < ints[i].lo || v > ints[i].hi)
             dl_die_status(DL_EXIT_USAGE, "--%s must be %d … %d, got %d", ints[i].flag,
                           ints[i].lo, ints[i].hi, v);

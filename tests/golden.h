@@ -70,6 +70,20 @@ static inline void dl_check_golden_run(const char *bin, const char *tag, const G
     dl_rm_rf(dir);
 }
 
+/* Bad input: `<bin> <args> --out <a new temporary folder>` must exit with status `want` and print
+ * `needle` — a message naming the flag or file and the problem. */
+static inline void dl_expect_error(const char *bin, const char *args, int want, const char *needle)
+{
+    char dir[64], cmd[1024];
+    static char out[16384];
+    dl_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "%s %s --out %s", bin, args, dir);
+    int status = dl_run(cmd, out, sizeof out);
+    dl_rm_rf(dir);
+    ck_assert_msg(status == want, "'%s' exited with %d, expected %d:\n%s", cmd, status, want, out);
+    ck_assert_msg(strstr(out, needle), "'%s': message lacks '%s':\n%s", cmd, needle, out);
+}
+
 /* The chapter program run with an empty --data folder must fail (non-zero exit) with a message
  * that names the command that gets the data, "make data". */
 static inline void dl_check_missing_data(const char *bin)

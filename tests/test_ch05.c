@@ -287,40 +287,29 @@ START_TEST(test_save_then_sample)
 }
 END_TEST
 
-// Bad input: exit status `want` and a message naming the flag or file and the problem.
-static void expect_error(const char *args, int want, const char *needle)
-{
-    char cmd[768];
-    static char out[16384];
-    snprintf(cmd, sizeof cmd, "%s %s --out /tmp/dltest_ch05_unused", CHAPTER_BIN, args);
-    int status = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(status == want, "'%s' exited with %d, expected %d:\n%s", cmd, status, want, out);
-    ck_assert_msg(strstr(out, needle), "'%s': message lacks '%s':\n%s", cmd, needle, out);
-}
-
 START_TEST(test_bad_input_exits_with_message)
 {
     char dir[64], path[128], args[400];
     dl_tmpdir(dir, sizeof dir);
-    expect_error("--frobnicate", 2, "--frobnicate");
-    expect_error("--kernel rnn=v9_magic", 2, "v9_magic");
-    expect_error("--quick --seq-len 0", 2, "--seq-len");
-    expect_error("--quick --batch -1", 2, "--batch");
-    expect_error("--sample", 2, "--resume");
+    dl_expect_error(CHAPTER_BIN, "--frobnicate", 2, "--frobnicate");
+    dl_expect_error(CHAPTER_BIN, "--kernel rnn=v9_magic", 2, "v9_magic");
+    dl_expect_error(CHAPTER_BIN, "--quick --seq-len 0", 2, "--seq-len");
+    dl_expect_error(CHAPTER_BIN, "--quick --batch -1", 2, "--batch");
+    dl_expect_error(CHAPTER_BIN, "--sample", 2, "--resume");
     // an empty corpus, a missing one, one too small for the batch
     snprintf(path, sizeof path, "%s/empty.txt", dir);
     FILE *f = fopen(path, "w");
     fclose(f);
     snprintf(args, sizeof args, "--quick --text %s", path);
-    expect_error(args, 1, "empty");
+    dl_expect_error(CHAPTER_BIN, args, 1, "empty");
     snprintf(args, sizeof args, "--quick --text %s/none.txt", dir);
-    expect_error(args, 1, "none.txt");
+    dl_expect_error(CHAPTER_BIN, args, 1, "none.txt");
     snprintf(path, sizeof path, "%s/small.txt", dir);
     f = fopen(path, "w");
     fputs("To be, or not to be: that is the question.\n", f);
     fclose(f);
     snprintf(args, sizeof args, "--quick --text %s --batch 4", path);
-    expect_error(args, 1, "batch larger than the corpus allows");
+    dl_expect_error(CHAPTER_BIN, args, 1, "batch larger than the corpus allows");
     // a checkpoint of another chapter's model: refused at once, naming it
     snprintf(path, sizeof path, "%s/other.ckpt", dir);
     CkptWriter w;
@@ -329,11 +318,10 @@ START_TEST(test_bad_input_exits_with_message)
     char err[256];
     ck_assert(ckpt_writer_save(&w, path, err, sizeof err));
     snprintf(args, sizeof args, "--quick --data data --resume %s", path);
-    expect_error(args, 1, "04_cnn/digitcnn");
+    dl_expect_error(CHAPTER_BIN, args, 1, "04_cnn/digitcnn");
     snprintf(args, sizeof args, "--sample --resume %s", path);
-    expect_error(args, 1, "04_cnn/digitcnn");
+    dl_expect_error(CHAPTER_BIN, args, 1, "04_cnn/digitcnn");
     dl_rm_rf(dir);
-    dl_rm_rf("/tmp/dltest_ch05_unused");
 }
 END_TEST
 

@@ -24,7 +24,8 @@
 // Whether data/ holds what the chapter reads (make data): else the run tests are skipped.
 static bool have_data(void)
 {
-    return access("data/text8_prefix.txt", R_OK) == 0 && access("data/imdb/aclImdb/test/pos", R_OK) == 0 &&
+    return access("data/text8_prefix.txt", R_OK) == 0 &&
+           access("data/imdb/aclImdb/test/pos", R_OK) == 0 &&
            access("data/questions-words.txt", R_OK) == 0;
 }
 
@@ -128,43 +129,32 @@ START_TEST(test_save_vectors_writes_word2vec_text)
 }
 END_TEST
 
-// Bad input: exit status `want` and a message naming the flag or file and the problem.
-static void expect_error(const char *args, int want, const char *needle)
-{
-    char cmd[768];
-    static char out[16384];
-    snprintf(cmd, sizeof cmd, "%s %s --out /tmp/dltest_ch06_unused", CHAPTER_BIN, args);
-    int status = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(status == want, "'%s' exited with %d, expected %d:\n%s", cmd, status, want, out);
-    ck_assert_msg(strstr(out, needle), "'%s': message lacks '%s':\n%s", cmd, needle, out);
-}
-
 START_TEST(test_bad_input_exits_with_message)
 {
     char dir[64], path[128], args[400];
     dl_tmpdir(dir, sizeof dir);
-    expect_error("--frobnicate", 2, "--frobnicate");
-    expect_error("--kernel w2v=v9_magic", 2, "v9_magic");
-    expect_error("--quick --dim 0", 2, "--dim");
-    expect_error("--quick --epochs -3", 2, "--epochs");
-    expect_error("--quick --window 500", 2, "--window");
-    expect_error("--quick --sample 1.5", 2, "--sample");
-    expect_error("--quick --save-vectors /nonexistent-dir/v.txt", 2, "/nonexistent-dir");
+    dl_expect_error(CHAPTER_BIN, "--frobnicate", 2, "--frobnicate");
+    dl_expect_error(CHAPTER_BIN, "--kernel w2v=v9_magic", 2, "v9_magic");
+    dl_expect_error(CHAPTER_BIN, "--quick --dim 0", 2, "--dim");
+    dl_expect_error(CHAPTER_BIN, "--quick --epochs -3", 2, "--epochs");
+    dl_expect_error(CHAPTER_BIN, "--quick --window 500", 2, "--window");
+    dl_expect_error(CHAPTER_BIN, "--quick --sample 1.5", 2, "--sample");
+    dl_expect_error(CHAPTER_BIN, "--quick --save-vectors /nonexistent-dir/v.txt", 2,
+                    "/nonexistent-dir");
     snprintf(args, sizeof args, "--quick --data data --corpus %s/none.txt", dir);
-    expect_error(args, 1, "none.txt");
+    dl_expect_error(CHAPTER_BIN, args, 1, "none.txt");
     snprintf(path, sizeof path, "%s/empty.txt", dir);
     FILE *f = fopen(path, "w");
     fclose(f);
     snprintf(args, sizeof args, "--quick --data data --corpus %s", path);
-    expect_error(args, 1, "empty");
+    dl_expect_error(CHAPTER_BIN, args, 1, "empty");
     snprintf(path, sizeof path, "%s/small.txt", dir);
     f = fopen(path, "w");
     fputs("the cat sat on the mat\n", f);
     fclose(f);
     snprintf(args, sizeof args, "--quick --data data --corpus %s --min-count 50", path);
-    expect_error(args, 1, "min-count");
+    dl_expect_error(CHAPTER_BIN, args, 1, "min-count");
     dl_rm_rf(dir);
-    dl_rm_rf("/tmp/dltest_ch06_unused");
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/threads.h"
+#include "data/wordcount.h"
 
 // ---- CSR ----
 
@@ -57,16 +58,6 @@ void csr_normalize_rows(Csr *m)
 }
 
 // ---- hashing an n-gram: tokens joined by ' ' ----
-
-#define FNV_OFFSET 14695981039346656037ull
-#define FNV_PRIME 1099511628211ull
-
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
-    return h;
-}
 
 // tok[0 … n) joined by ' ' into buf (large enough); returns the length.
 static size_t join_ngram(char *const *tok, const int *len, int n, char *buf)
@@ -208,7 +199,7 @@ bool sparse_vocab_fit(SparseVocab *v, const TokenList *docs, int n_docs, int ngr
         for (int n = 1; n <= ngram_max; n++)
             for (int i = 0; i + n <= t->n; i++) {
                 size_t k = join_ngram(t->tok + i, len + i, n, buf);
-                builder_add(&b, buf, (int)k, fnv1a(buf, k), d, n);
+                builder_add(&b, buf, (int)k, word_hash(buf, k), d, n);
             }
     }
     free(buf);
@@ -276,7 +267,7 @@ void sparse_vocab_free(SparseVocab *v)
 int sparse_vocab_find(const SparseVocab *v, const char *feature)
 {
     size_t n = strlen(feature);
-    return v->table[vocab_slot(v, feature, n, fnv1a(feature, n))];
+    return v->table[vocab_slot(v, feature, n, word_hash(feature, n))];
 }
 
 // ---- counting ----
@@ -338,7 +329,7 @@ static void count_doc(void *ctx_, int d)
     for (int n = 1; n <= v->ngram_max; n++)
         for (int i = 0; i + n <= t->n; i++) {
             size_t k = join_ngram(t->tok + i, len + i, n, buf);
-            int id = v->table[vocab_slot(v, buf, k, fnv1a(buf, k))];
+            int id = v->table[vocab_slot(v, buf, k, word_hash(buf, k))];
             if (id >= 0) ids[m++] = id;
         }
     sort_ints(ids, m);

@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L   // fileno, fstat
 #endif
 #include "data/text.h"
+#include "data/wordcount.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -177,101 +178,10 @@ static bool is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static uint64_t fnv1a(const unsigned char *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
-// A word while the vocabulary is built: where it is, its count, its order of first appearance.
-typedef struct WordCount {
-    const unsigned char *p;
-    size_t len;
-    long count;
-    int first;
-} WordCount;
-
-// The growing table of distinct words: slots hold indices into words, -1 = empty.
-typedef struct WordTable {
-    WordCount *words;
-    int n, cap;
-    int *slot;
-    size_t size;   // a power of 2, > 2 n
-} WordTable;
-
-// Index of the slot holding word p[0 … len) (found = true), or of the empty slot where it goes.
-static size_t wt_find(const WordCount *words, const int *slot, size_t size,
-                      const unsigned char *p, size_t len, bool *found)
-{
-    size_t mask = size - 1, i = (size_t)fnv1a(p, len) & mask;
-    while (slot[i] >= 0) {
-        const WordCount *w = &words[slot[i]];
-        if (w->len == len && memcmp(w->p, p, len) == 0) {
-            *found = true;
-            return i;
-        }
-        i = (i + 1) & mask;
-    }
-    *found = false;
-    return i;
-}
-
-static int *empty_slots(size_t size)
-{
-    int *s = dl_malloc(size * sizeof *s, "word hash table");
-    for (size_t i = 0; i < size; i++) s[i] = -1;
-    return s;
-}
-
-static void wt_add(WordTable *t, const unsigned char *p, size_t len)
-{
-    bool found;
-    size_t i = wt_find(t->words, t->slot, t->size, p, len, &found);
-    if (found) {
-        t->words[t->slot[i]].count++;
-        return;
-    }
-    DL_CHECK(t->n < INT_MAX / 4, "vocab_build_words: more than %d distinct words", INT_MAX / 4);
-    if (t->n == t->cap) {
-        t->cap *= 2;
-        WordCount *w2 = realloc(t->words, (size_t)t->cap * sizeof *w2);
-        DL_CHECK(w2, "vocab_build_words: out of memory for %d distinct words", t->cap);
-        t->words = w2;
-    }
-    t->words[t->n] = (WordCount){.p = p, .len = len, .count = 1, .first = t->n};
-    t->slot[i] = t->n++;
-    if ((size_t)t->n * 2 >= t->size) {   // keep it at most half full: rehash into twice the size
-        size_t size = t->size * 2;
-        int *slot = empty_slots(size);
-        for (int k = 0; k < t->n; k++) {
-            size_t j = wt_find(t->words, slot, size, t->words[k].p, t->words[k].len, &found);
-            slot[j] = k;
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->size = size;
-    }
-}
-
-// Descending count, then first appearance.
-static int by_count(const void *a, const void *b)
-{
-    const WordCount *x = a, *y = b;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
 // The id of word p[0 … len) in v's table, or -1.
 static int table_lookup(const Vocab *v, const unsigned char *p, size_t len)
 {
-    size_t mask = (size_t)v->table_size - 1, i = (size_t)fnv1a(p, len) & mask;
-    while (v->table[i] >= 0) {
-        const char *tok = v->tokens[v->table[i]];
-        if (strlen(tok) == len && memcmp(tok, p, len) == 0) return v->table[i];
-        i = (i + 1) & mask;
-    }
-    return -1;
+    return word_table_find(v->table, v->table_size, v->tokens, (const char *)p, len);
 }
 
 // The next word of text[*i … n): its start and length (0 at the end of a line or the text),
@@ -308,11 +218,10 @@ bool vocab_build_words(Vocab *v, const unsigned char *text, size_t n, int max_wo
                  "vocabulary needs text", off, line);
         return false;
     }
-    WordTable t = {.cap = 1024, .size = 4096};
-    t.words = dl_malloc((size_t)t.cap * sizeof *t.words, "word counts");
-    t.slot = empty_slots(t.size);
-    wt_add(&t, (const unsigned char *)VOCAB_UNK, strlen(VOCAB_UNK));
-    wt_add(&t, (const unsigned char *)VOCAB_EOS, strlen(VOCAB_EOS));
+    WordCounter t;
+    word_counter_init(&t);
+    word_counter_add(&t, VOCAB_UNK, strlen(VOCAB_UNK));
+    word_counter_add(&t, VOCAB_EOS, strlen(VOCAB_EOS));
     t.words[0].count = t.words[1].count = 0;
     long words = 0;
     size_t i = 0, start = 0;
@@ -320,40 +229,33 @@ bool vocab_build_words(Vocab *v, const unsigned char *text, size_t n, int max_wo
     while (i < n) {
         size_t len = next_word(text, n, &i, &start, &line_end);
         if (len) {
-            wt_add(&t, text + start, len);
+            word_counter_add(&t, (const char *)text + start, len);
             words++;
         }
     }
     if (words == 0) {
-        free(t.words);
-        free(t.slot);
+        word_counter_free(&t);
         snprintf(err, errlen, "the text holds no word (only white space, %zu bytes): a word "
                  "vocabulary needs at least one", n);
         return false;
     }
     // <unk> and <eos> keep ids 0 and 1; the words follow by count.
-    qsort(t.words + 2, (size_t)t.n - 2, sizeof *t.words, by_count);
+    word_counter_sort(&t, 2);
     int V = t.n;
     if (max_words > 0 && max_words < V) V = max_words;
     v->V = V;
     v->unk = 0;
     v->eos = 1;
     v->tokens = dl_malloc((size_t)V * sizeof *v->tokens, "vocabulary");
-    size_t size = 16;
-    while (size < (size_t)V * 2) size *= 2;
-    v->table_size = (int)size;
-    v->table = empty_slots(size);
     for (int k = 0; k < V; k++) {
         const WordCount *w = &t.words[k];
         v->tokens[k] = dl_malloc(w->len + 1, "vocabulary token");
         memcpy(v->tokens[k], w->p, w->len);
         v->tokens[k][w->len] = 0;
-        size_t j = (size_t)fnv1a(w->p, w->len) & (size - 1);
-        while (v->table[j] >= 0) j = (j + 1) & (size - 1);
-        v->table[j] = k;
     }
-    free(t.words);
-    free(t.slot);
+    word_counter_free(&t);
+    int dup = word_table_build(v->tokens, V, &v->table, &v->table_size);
+    DL_CHECK(dup < 0, "vocab_build_words: token %d repeated after counting (a bug)", dup);
     return true;
 }
 

@@ -3,8 +3,8 @@
  * The vocabulary is word2vec.c's (Mikolov et al. 2013, LearnVocabFromTrainFile + SortVocab):
  * every word of the corpus counted, those below min_count dropped, the rest sorted by
  * descending count (word2vec.c's qsort is not stable; ties here keep the order of first
- * appearance, so the ids do not depend on the C library). Words are found through an
- * open-addressing hash table (FNV-1a, linear probing, at most half full).
+ * appearance, so the ids do not depend on the C library). Counting and finding words use the
+ * hash tables of data/wordcount.h.
  *
  * The vector file is word2vec.c's text output (-binary 0): a header "V D", then per line a
  * word and D numbers separated by spaces. word2vec.c ends each line with a space before the
@@ -21,74 +21,18 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "data/text.h"
+#include "data/wordcount.h"
 
 #define WV_MAX_V 10000000   // sanity limits of a vector file (see wordvec_parse_text)
 #define WV_MAX_D 10000
 #define WV_MAX_NUMBER 64    // bytes of one number's text ("-1.2345678901234567e-308" is 24)
 
-// ---- hashing ----
-// region: hash
+// ---- words ----
+// region: words
 
 static bool is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static uint64_t fnv1a(const char *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
-
-/* Slot of word p[0 … len) in table (size a power of 2) over words[]: where it is (*found) or
- * the empty slot where it goes. */
-static size_t slot_find(const int *table, int size, char *const *words, const char *p, size_t len,
-                        bool *found)
-{
-    size_t mask = (size_t)size - 1, i = (size_t)fnv1a(p, len) & mask;
-    while (table[i] >= 0) {
-        const char *w = words[table[i]];
-        if (strncmp(w, p, len) == 0 && w[len] == '\0') {
-            *found = true;
-            return i;
-        }
-        i = (i + 1) & mask;
-    }
-    *found = false;
-    return i;
-}
-
-/* A table over words[0 … V) (at most half full) in *table / *size. Returns -1, or the index of
- * the first word that repeats an earlier one (the table is then freed and *table NULL). */
-static int table_build(char *const *words, int V, int **table, int *size)
-{
-    int s = 16;
-    while (s < 2 * V + 2) s *= 2;
-    int *t = dl_malloc((size_t)s * sizeof *t, "word hash table");
-    for (int i = 0; i < s; i++) t[i] = -1;
-    for (int k = 0; k < V; k++) {
-        bool found;
-        size_t i = slot_find(t, s, words, words[k], strlen(words[k]), &found);
-        if (found) {
-            free(t);
-            *table = NULL;
-            *size = 0;
-            return k;
-        }
-        t[i] = k;
-    }
-    *table = t;
-    *size = s;
-    return -1;
-}
-
-static int table_lookup(const int *table, int size, char *const *words, const char *p, size_t len)
-{
-    if (!table) return -1;
-    bool found;
-    size_t i = slot_find(table, size, words, p, len, &found);
-    return found ? table[i] : -1;
 }
 
 static char *str_copy(const char *p, size_t len)
@@ -102,115 +46,24 @@ static char *str_copy(const char *p, size_t len)
 // ---- vocabulary ----
 // region: vocab
 
-// A distinct word while counting: where its text is, its count, its order of first appearance.
-typedef struct Counted {
-    const char *p;
-    size_t len;
-    int64_t count;
-    int first;
-} Counted;
-
-// The growing set of distinct words; slot[] holds indices into w[], -1 = empty.
-typedef struct Counter {
-    Counted *w;
-    int n, cap;
-    int *slot;
-    size_t size;   // a power of 2, > 2 n
-    int64_t tokens;
-} Counter;
-
-static size_t counter_find(const Counter *c, const int *slot, size_t size, const char *p,
-                           size_t len, bool *found)
-{
-    size_t mask = size - 1, i = (size_t)fnv1a(p, len) & mask;
-    while (slot[i] >= 0) {
-        const Counted *w = &c->w[slot[i]];
-        if (w->len == len && memcmp(w->p, p, len) == 0) {
-            *found = true;
-            return i;
-        }
-        i = (i + 1) & mask;
-    }
-    *found = false;
-    return i;
-}
-
-static int *empty_slots(size_t size)
-{
-    int *s = dl_malloc(size * sizeof *s, "word hash table");
-    for (size_t i = 0; i < size; i++) s[i] = -1;
-    return s;
-}
-
-static void counter_init(Counter *c)
-{
-    *c = (Counter){.cap = 1024, .size = 4096};
-    c->w = dl_malloc((size_t)c->cap * sizeof *c->w, "word counts");
-    c->slot = empty_slots(c->size);
-}
-
-static void counter_free(Counter *c)
-{
-    free(c->w);
-    free(c->slot);
-    *c = (Counter){0};
-}
-
-static void counter_add(Counter *c, const char *p, size_t len)
-{
-    c->tokens++;
-    bool found;
-    size_t i = counter_find(c, c->slot, c->size, p, len, &found);
-    if (found) {
-        c->w[c->slot[i]].count++;
-        return;
-    }
-    DL_CHECK(c->n < INT_MAX / 4, "word_vocab_build: more than %d distinct words", INT_MAX / 4);
-    if (c->n == c->cap) {
-        c->cap *= 2;
-        Counted *w2 = realloc(c->w, (size_t)c->cap * sizeof *w2);
-        DL_CHECK(w2, "word_vocab_build: out of memory for %d distinct words", c->cap);
-        c->w = w2;
-    }
-    c->w[c->n] = (Counted){.p = p, .len = len, .count = 1, .first = c->n};
-    c->slot[i] = c->n++;
-    if ((size_t)c->n * 2 >= c->size) {   // at most half full: rehash into twice the size
-        size_t size = c->size * 2;
-        int *slot = empty_slots(size);
-        for (int k = 0; k < c->n; k++)
-            slot[counter_find(c, slot, size, c->w[k].p, c->w[k].len, &found)] = k;
-        free(c->slot);
-        c->slot = slot;
-        c->size = size;
-    }
-}
-
-// Descending count, then first appearance.
-static int by_count(const void *a, const void *b)
-{
-    const Counted *x = a, *y = b;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
 /* The vocabulary from counted words: sort, keep count >= min_count, copy, hash. */
-static bool vocab_from_counter(WordVocab *v, Counter *c, int min_count, char *err, size_t errlen)
+static bool vocab_from_counter(WordVocab *v, WordCounter *c, int min_count, char *err, size_t errlen)
 {
     if (c->n == 0) {
         snprintf(err, errlen, "the corpus holds no word (only white space): give a text with "
                  "words separated by spaces or line ends");
-        counter_free(c);
+        word_counter_free(c);
         return false;
     }
-    qsort(c->w, (size_t)c->n, sizeof *c->w, by_count);
+    word_counter_sort(c, 0);
     int V = 0;
-    while (V < c->n && c->w[V].count >= min_count) V++;
+    while (V < c->n && c->words[V].count >= min_count) V++;
     if (V == 0) {
         snprintf(err, errlen, "no word is seen min-count = %d times (the most frequent, \"%.*s\", "
                  "is seen %lld times in %lld tokens): lower --min-count or give a longer corpus",
-                 min_count, (int)(c->w[0].len < 40 ? c->w[0].len : 40), c->w[0].p,
-                 (long long)c->w[0].count, (long long)c->tokens);
-        counter_free(c);
+                 min_count, (int)(c->words[0].len < 40 ? c->words[0].len : 40), c->words[0].p,
+                 (long long)c->words[0].count, (long long)c->tokens);
+        word_counter_free(c);
         return false;
     }
     v->V = V;
@@ -218,11 +71,11 @@ static bool vocab_from_counter(WordVocab *v, Counter *c, int min_count, char *er
     v->words = dl_malloc((size_t)V * sizeof *v->words, "vocabulary words");
     v->count = dl_malloc((size_t)V * sizeof *v->count, "vocabulary counts");
     for (int k = 0; k < V; k++) {
-        v->words[k] = str_copy(c->w[k].p, c->w[k].len);
-        v->count[k] = c->w[k].count;
+        v->words[k] = str_copy(c->words[k].p, c->words[k].len);
+        v->count[k] = c->words[k].count;
     }
-    counter_free(c);
-    int dup = table_build(v->words, V, &v->table, &v->table_size);
+    word_counter_free(c);
+    int dup = word_table_build(v->words, V, &v->table, &v->table_size);
     DL_CHECK(dup < 0, "word_vocab_build: word %d repeated after counting (a bug)", dup);
     return true;
 }
@@ -262,10 +115,10 @@ bool word_vocab_build(WordVocab *v, const char *text, size_t n, int min_count, c
     *v = (WordVocab){0};
     if (!check_min_count(min_count, err, errlen) || !check_no_nul(text, n, err, errlen))
         return false;
-    Counter c;
-    counter_init(&c);
+    WordCounter c;
+    word_counter_init(&c);
     size_t i = 0, start = 0, len;
-    while ((len = next_word(text, n, &i, &start)) > 0) counter_add(&c, text + start, len);
+    while ((len = next_word(text, n, &i, &start)) > 0) word_counter_add(&c, text + start, len);
     return vocab_from_counter(v, &c, min_count, err, errlen);
 }
 
@@ -274,18 +127,18 @@ bool word_vocab_build_tokens(WordVocab *v, char *const *tokens, size_t n_tokens,
 {
     *v = (WordVocab){0};
     if (!check_min_count(min_count, err, errlen)) return false;
-    Counter c;
-    counter_init(&c);
+    WordCounter c;
+    word_counter_init(&c);
     for (size_t k = 0; k < n_tokens; k++) {
         size_t len = strlen(tokens[k]);
-        if (len) counter_add(&c, tokens[k], len);   // an empty token is no word
+        if (len) word_counter_add(&c, tokens[k], len);   // an empty token is no word
     }
     return vocab_from_counter(v, &c, min_count, err, errlen);
 }
 
 int word_vocab_id(const WordVocab *v, const char *word)
 {
-    return table_lookup(v->table, v->table_size, v->words, word, strlen(word));
+    return word_table_find(v->table, v->table_size, v->words, word, strlen(word));
 }
 
 /* Errors: a NUL byte. A text with no word of the vocabulary gives *n_ids = 0 and true (a review
@@ -300,7 +153,7 @@ bool word_vocab_encode(const WordVocab *v, const char *text, size_t n, int **ids
     int *out = dl_malloc(cap * sizeof *out, "word ids");
     size_t i = 0, start = 0, len;
     while ((len = next_word(text, n, &i, &start)) > 0) {
-        int id = table_lookup(v->table, v->table_size, v->words, text + start, len);
+        int id = word_table_find(v->table, v->table_size, v->words, text + start, len);
         if (id < 0) {
             dropped++;
             continue;
@@ -340,14 +193,14 @@ void wordvec_init(WordVectors *wv, int V, int D, char *const *words)
     for (int k = 0; k < V; k++) wv->words[k] = str_copy(words[k], strlen(words[k]));
     wv->vec = calloc((size_t)V * (size_t)D, sizeof *wv->vec);
     DL_CHECK(wv->vec, "out of memory: %d x %d word vectors", V, D);
-    int dup = table_build(wv->words, V, &wv->table, &wv->table_size);
+    int dup = word_table_build(wv->words, V, &wv->table, &wv->table_size);
     DL_CHECK(dup < 0, "wordvec_init: word %d \"%s\" repeats an earlier word; the words must be "
              "distinct", dup, wv->words[dup]);
 }
 
 int wordvec_id(const WordVectors *wv, const char *word)
 {
-    return table_lookup(wv->table, wv->table_size, wv->words, word, strlen(word));
+    return word_table_find(wv->table, wv->table_size, wv->words, word, strlen(word));
 }
 
 void wordvec_unit_rows(const WordVectors *wv, float *out)
@@ -540,7 +393,7 @@ bool wordvec_parse_text(const char *bytes, size_t n, const char *name, WordVecto
                  "more; a wrong header?)", name, V, r.line);
         goto fail;
     }
-    int dup = table_build(w.words, w.V, &w.table, &w.table_size);
+    int dup = word_table_build(w.words, w.V, &w.table, &w.table_size);
     if (dup >= 0) {
         int first = -1;
         for (int j = 0; j < dup && first < 0; j++)

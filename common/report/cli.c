@@ -328,3 +328,10 @@ void cli_out_subdir(const Cli *cli, const char *name, char *path, size_t len)
         dl_die("cannot create the folder '%s': %s (pass --out DIR with a folder you can write "
                "to)", path, strerror(errno));
 }
+
+bool cli_flag_given(const Cli *cli, const char *name)
+{
+    for (int i = 1; i < cli->argc; i++)
+        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0) return true;
+    return false;
+}

@@ -53,6 +53,10 @@ int cli_parse_args(Cli *cli, int argc, char **argv, const char *about,
 void cli_parse(Cli *cli, int argc, char **argv, const char *about, const CliExtra *extras,
                int n_extras);
 
+/* Whether --<name> (without the dashes) is on cli's command line: for an extra whose value 0
+ * means "the default" only when the flag is absent (--epochs 0 given is an error). */
+bool cli_flag_given(const Cli *cli, const char *name);
+
 /* <out_dir>/<name> into path (len bytes), created when missing: the folder of a run's second
  * set of outputs (--bench writes <out>/bench/ so it never replaces the training run's
  * metrics.tsv). Dies naming the folder when the path is too long or cannot be created. */
