@@ -176,6 +176,67 @@ typedef struct Trainer {
     int64_t *updates, *pairs, *kept;   // (T)
 } Trainer;
 
+// A fixed sample to watch the objective with: every (input, target) pair of the first
+// W2V_FIXED_TOKENS corpus positions within the full window (no subsampling, no random window;
+// CBOW: one per centre, its whole context averaged), each with K noise words from a generator
+// seeded the same every time, scored with the weights frozen and the exact σ. Unlike the online loss it sees the same pairs after every epoch, so it
+// falls as long as the model improves on them.
+#define W2V_FIXED_TOKENS 20000
+
+// −ln σ(u_target·x) − Σ_k ln σ(−u_{n_k}·x), K noise words drawn from r, exact and overflow-safe.
+static double sgns_pair_loss(const float *x, const float *out, int target, const W2vSampler *noise,
+                        Rng *r, int K, int D)
+{
+    double loss = 0.0;
+    for (int k = 0; k <= K; k++) {
+        const float *u = out + (size_t)(k == 0 ? target : w2v_sample(noise, r)) * D;
+        double dot = 0.0;
+        for (int d = 0; d < D; d++) dot += (double)x[d] * u[d];
+        double z = k == 0 ? -dot : dot;             // −ln σ(−z) = ln(1 + e^z)
+        loss += z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+    }
+    return loss;
+}
+
+static double fixed_sample_loss(const Trainer *tr)
+{
+    const W2vConfig *c = tr->c;
+    const W2vModel *m = tr->m;
+    const int D = m->D, W = c->window, K = c->negative;
+    size_t N = tr->n < W2V_FIXED_TOKENS ? tr->n : W2V_FIXED_TOKENS;
+    float *h = dl_malloc((size_t)D * sizeof *h, "w2v fixed-sample h");
+    Rng r;
+    rng_seed(&r, 0x9E3779B97F4A7C15ull);
+    double loss = 0.0;
+    int64_t terms = 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t lo = i >= (size_t)W ? i - (size_t)W : 0, hi = i + (size_t)W < N ? i + W : N - 1;
+        if (c->arch == W2V_CBOW) {                  // the context's mean predicts the centre
+            for (int d = 0; d < D; d++) h[d] = 0.0f;
+            for (size_t j = lo; j <= hi; j++)
+                if (j != i) w2v_axpy(D, 1.0f / (float)(hi - lo), m->in + (size_t)tr->ids[j] * D, h);
+            if (hi > lo) loss += sgns_pair_loss(h, m->out, tr->ids[i], &tr->noise, &r, K, D), terms++;
+            continue;
+        }
+        for (size_t j = lo; j <= hi; j++) {
+            if (j == i) continue;
+            if (c->arch == W2V_FASTTEXT) {          // the centre's rows' mean predicts j
+                int w = tr->ids[i], a = m->sub_start[w], ns = m->sub_start[w + 1] - a;
+                for (int d = 0; d < D; d++) h[d] = 0.0f;
+                for (int q = 0; q < ns; q++)
+                    w2v_axpy(D, 1.0f / (float)ns, m->in + (size_t)m->sub_rows[a + q] * D, h);
+                loss += sgns_pair_loss(h, m->out, tr->ids[j], &tr->noise, &r, K, D);
+            } else {                                // skip-gram: the context's row predicts i
+                loss += sgns_pair_loss(m->in + (size_t)tr->ids[j] * D, m->out, tr->ids[i], &tr->noise,
+                                  &r, K, D);
+            }
+            terms++;
+        }
+    }
+    free(h);
+    return terms ? loss / (double)terms : 0.0;
+}
+
 // Train thread t's slice for one epoch.
 static void train_slice(void *ctx, int t)
 {
@@ -401,6 +462,9 @@ bool w2v_train_model(const WordVocab *v, const int *ids, size_t n, const W2vConf
         int64_t u = 0;
         for (int t = 0; t < tr.T; t++) { l += tr.loss[t]; u += tr.updates[t]; }
         s.loss[e] = u > 0 ? l / (double)u : 0.0;
+        double tf = now_seconds();                  // not training time
+        s.fixed_loss[e] = fixed_sample_loss(&tr);
+        t0 += now_seconds() - tf;
     }
     s.seconds = now_seconds() - t0;
     for (int t = 0; t < tr.T; t++) { s.pairs += tr.pairs[t]; s.kept += tr.kept[t]; }

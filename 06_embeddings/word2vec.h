@@ -63,7 +63,10 @@ typedef struct W2vConfig {
 typedef struct W2vStats {
     double seconds;            // wall time of the epochs (not the set-up)
     double words_per_s;        // n × epochs / seconds: corpus tokens (in the vocabulary) per second
-    double loss[W2V_MAX_EPOCHS];   // mean SGNS loss per update, per epoch (before each update)
+    double loss[W2V_MAX_EPOCHS];   // mean SGNS loss per update, per epoch (before each update:
+                                   // an online loss, as word2vec.c's and fastText's progress)
+    double fixed_loss[W2V_MAX_EPOCHS];   // after each epoch, the weights frozen: the mean SGNS
+                                   // loss of a fixed sample (w2v_fixed_sample_loss)
     int epochs;
     int64_t pairs;             // updates made (skip-gram: (centre, context) pairs; CBOW: centres)
     int64_t kept;              // tokens kept by subsampling, summed over epochs

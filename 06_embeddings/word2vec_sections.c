@@ -48,16 +48,18 @@ static const char *arch_name(W2vArch a)
     return a == W2V_SKIPGRAM ? "skip-gram" : a == W2V_CBOW ? "CBOW" : "FastText";
 }
 
-// Print the loss curve and the speed of one training run; record <prefix>_seconds, _words_per_s,
-// _loss_first, _loss_last.
+// Print the loss curves and the speed of one training run; record <prefix>_seconds,
+// _words_per_s, _loss_first, _loss_last, _fixed_loss_first, _fixed_loss_last.
 static void report_run(Chapter *ch, const char *prefix, const W2vConfig *c, const W2vCorpus *cp,
                        const W2vStats *st)
 {
     printf("%s: D %d, window %d, %d negatives, sample %g, lr %g, %d epoch(s); rung %s on %d "
            "thread(s)\n", arch_name(c->arch), c->D, c->window, c->negative, c->sample, c->lr,
            c->epochs, st->rung, st->threads);
-    printf("  mean SGNS loss per epoch:");
+    printf("  mean SGNS loss per epoch, online (each pair before its update):");
     for (int e = 0; e < st->epochs; e++) printf(" %.4f", st->loss[e]);
+    printf("\n  the same loss on a fixed sample after each epoch, weights frozen:");
+    for (int e = 0; e < st->epochs; e++) printf(" %.4f", st->fixed_loss[e]);
     double raw_wps = st->seconds > 0 ? (double)cp->raw_words * st->epochs / st->seconds : 0;
     printf("\n  %.1f s, %.0f words/s (raw corpus words × epochs / s), %lld updates, %.1f%% of "
            "the tokens kept by subsampling\n", st->seconds, raw_wps, (long long)st->pairs,
@@ -66,6 +68,8 @@ static void report_run(Chapter *ch, const char *prefix, const W2vConfig *c, cons
     metrics_setf(&ch->metrics, raw_wps, "%s_words_per_s", prefix);
     metrics_setf(&ch->metrics, st->loss[0], "%s_loss_first", prefix);
     metrics_setf(&ch->metrics, st->loss[st->epochs - 1], "%s_loss_last", prefix);
+    metrics_setf(&ch->metrics, st->fixed_loss[0], "%s_fixed_loss_first", prefix);
+    metrics_setf(&ch->metrics, st->fixed_loss[st->epochs - 1], "%s_fixed_loss_last", prefix);
 }
 
 static bool have_eval(const WordEval *ev)

@@ -321,6 +321,11 @@ START_TEST(test_loss_falls_and_neighbours_learned)
         train_or_fail(&v, ids, n, &c, &wv, &st);
         ck_assert_msg(st.loss[c.epochs - 1] < 0.8 * st.loss[0], "arch %d: loss %g → %g", a,
                       st.loss[0], st.loss[c.epochs - 1]);
+        // the fixed-sample loss (weights frozen after each epoch) falls epoch after epoch
+        for (int e = 1; e < c.epochs; e++)
+            ck_assert_msg(st.fixed_loss[e] < st.fixed_loss[e - 1], "arch %d: fixed-sample loss "
+                          "%g after epoch %d, %g after %d", a, st.fixed_loss[e], e + 1,
+                          st.fixed_loss[e - 1], e);
         // g3w2's nearest word (cosine) is from group 3
         float *unit = dl_malloc((size_t)wv.V * wv.D * sizeof *unit, "test");
         wordvec_unit_rows(&wv, unit);
