@@ -66,7 +66,8 @@ typedef struct W2vStats {
     double loss[W2V_MAX_EPOCHS];   // mean SGNS loss per update, per epoch (before each update:
                                    // an online loss, as word2vec.c's and fastText's progress)
     double fixed_loss[W2V_MAX_EPOCHS];   // after each epoch, the weights frozen: the mean SGNS
-                                   // loss of a fixed sample (w2v_fixed_sample_loss)
+                                   // loss of a fixed sample of pairs (fixed_sample_loss
+                                   // in word2vec.c)
     int epochs;
     int64_t pairs;             // updates made (skip-gram: (centre, context) pairs; CBOW: centres)
     int64_t kept;              // tokens kept by subsampling, summed over epochs
