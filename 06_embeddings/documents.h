@@ -156,9 +156,9 @@ void doc_space_free(DocSpace *s);
 void documents_section(Chapter *ch, const ImdbSplit *train, const ImdbSplit *test,
                        const WordVectors *wv, DocSpace *space);
 
-/* Section "retrieval": queries embedded by TF-IDF pooling, the top 5 test reviews by cosine
- * (label, cosine, first 100 characters), and precision@10 of label agreement over a set of
- * positive and negative queries (metric docs_retrieval_p_at_10_pct). */
+/* Section "retrieval" (retrieval.c): queries embedded by TF-IDF pooling, the top 5 test reviews
+ * by cosine (label, cosine, first 100 characters), and precision@10 of label agreement over a
+ * set of positive and negative queries (metric docs_retrieval_p_at_10_pct). */
 void retrieval_section(Chapter *ch, const ImdbSplit *test, const DocSpace *space);
 
 /* Embed a query string into q (D), unit length, as the reviews of space are; returns the

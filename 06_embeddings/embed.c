@@ -5,7 +5,7 @@
  *   logistic regression on IMDb (classic.c, logreg.c), 3 Word2Vec with its evaluation
  *   (word2vec_sections.c, word2vec.c, evaluate.c), 4 the skip-gram kernel ladder (bench.c),
  *   5 GloVe (glove.c), 6 FastText (word2vec.c), 7 the methods side by side (here), 8 document
- *   vectors (documents.c), 9 retrieval (documents.c). --bench: bench.c and classic_bench.
+ *   vectors (documents.c), 9 retrieval (retrieval.c). --bench: bench.c and classic_bench.
  * The library parts live in common/: the tokenizer and Porter stemmer, the IMDb and evaluation
  * loaders, sparse CSR features, word vocabularies and vectors (data/), the skip-gram update
  * ladder (kernels/word2vec.c), the ops of the document models (ops/).

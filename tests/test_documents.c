@@ -9,6 +9,7 @@
 #include "data/tokenize.h"
 
 #include "../06_embeddings/documents.c"
+#include "../06_embeddings/retrieval.c"
 
 // A WordVectors of V words "w0" … "w<V-1>" with the given rows (or U(-1, 1) from seed).
 static void toy_vectors(WordVectors *wv, int V, int D, const float *rows, uint64_t seed)
