@@ -117,8 +117,8 @@ void comparison_section(Chapter *ch)
         char key[96], a[4][32], t[32];
         const char *p = ROWS[i].prefix;
         if (!p) {
-            printf("%-20s %9s %9s %9s %9s %8s  %-31s %s\n", ROWS[i].name, "0 (n/a)", "-", "-",
-                   "0 (n/a)", "-", ROWS[i].oov, ROWS[i].training);
+            printf("%-20s %9s %9s %9s %9s %8s  %-31s %s\n", ROWS[i].name, "n/a", "n/a", "n/a",
+                   "n/a", "-", ROWS[i].oov, ROWS[i].training);
             continue;
         }
         static const char *const SUFFIX[4] = {"analogy_acc_pct", "analogy_sem_acc_pct",
@@ -132,8 +132,8 @@ void comparison_section(Chapter *ch)
                cell(mt, key, "%.1f", t, sizeof t), ROWS[i].oov, ROWS[i].training);
     }
     printf("(analogy: 3CosAdd on the Google set within the 30,000 most frequent words; WordSim: "
-           "Spearman's rho on WordSim-353; one-hot vectors give every pair of different words "
-           "cosine 0)\n");
+           "Spearman's rho on WordSim-353. One-hot: n/a — every two different words have cosine 0 "
+           "(section 2), so 3CosAdd has no answer with a positive cosine and rho is undefined)\n");
 }
 
 // After section 8: every IMDb accuracy of the chapter in one table, with training seconds.
