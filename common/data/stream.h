@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/rng.h"
 #include "data/batch.h"
 
 typedef struct TokenBatcher {
@@ -36,5 +37,26 @@ bool token_batcher_init(TokenBatcher *tb, const int *tokens, size_t n, int B, in
 /* Batches per epoch, ⌊(L - 1) / T⌋. */
 int token_batcher_steps(const TokenBatcher *tb);
 void token_batcher_free(TokenBatcher *tb);
+
+// ---- random windows (nanoGPT's get_batch) ----
+/* B windows of T tokens at offsets drawn uniformly from [0, n − T − 1] (with replacement) for
+ * every batch, targets the next tokens: how GPTs are trained on a token stream (Karpathy's
+ * nanoGPT, train.py get_batch). No state is carried between windows (reset_state is false).
+ * An "epoch" is steps_per_epoch such batches (the loop evaluates after each). */
+typedef struct WindowSampler {
+    BatchSource src;        // first member; src.state[0] is the batches drawn this epoch
+    const int *tokens;      // (n) not owned
+    size_t n;
+    int B, T;
+    Rng *rng;               // not owned: the loop's (saved in checkpoints)
+    int *x, *y;             // (B, T)
+    int pos;
+} WindowSampler;
+
+/* Errors (false, err filled naming the numbers and the fix): B < 1, T < 1, steps < 1, or
+ * n < T + 2 ("the text is shorter than one window"). ws must not be moved after init. */
+bool window_sampler_init(WindowSampler *ws, const int *tokens, size_t n, int B, int T,
+                         int steps_per_epoch, Rng *rng, char *err, size_t errlen);
+void window_sampler_free(WindowSampler *ws);
 
 #endif

@@ -37,6 +37,9 @@ typedef struct OptConfig {
     float beta1, beta2;  // Adam/AdamW; for RMSprop beta2 is the smoothing constant (torch's alpha)
     float eps;
     float weight_decay;  // L2 added to the gradient (SGD … Adam, as torch.optim), decoupled for AdamW
+    int decay_min_ndim;  // weight decay only on parameters with at least this many dimensions
+                         // (0: all; 2: nanoGPT's groups — matrices and embeddings decay,
+                         // biases and LayerNorm gains do not)
 } OptConfig;
 
 /* torch.optim defaults for that kind: SGD-family lr 0.01 (torch requires one; 0.01 is the
