@@ -230,24 +230,61 @@ static size_t flash_scratch(const AttnShape *s)
     return flash_scratch_one(s);
 }
 
-// Rows j0 … j0+n of x (stride R, HS wide) transposed into t (HS, BC).
+// Rows j0 … j0+n of x (stride R, HS wide) transposed into t (HS, BC); columns n … BC are
+// zeros, so the score loops always run over a whole tile (a trip count the compiler knows).
 static void transpose_tile(const float *restrict x, size_t R, int n, int HS, float *restrict t)
 {
     for (int j = 0; j < n; j++)
         for (int d = 0; d < HS; d++) t[(size_t)d * ATTN_BC + j] = x[(size_t)j * R + d];
+    if (n < ATTN_BC)
+        for (int d = 0; d < HS; d++) memset(t + (size_t)d * ATTN_BC + n, 0, (ATTN_BC - n) * sizeof(float));
 }
 
-// s[j] = (q · column j of kt) · scale for j < n: d outer, j inner (vectorised over j).
-static inline void scores_row(const float *restrict q, const float *restrict kt, int n, int HS,
+// s[j] = (q · column j of kt) · scale for the whole tile: d outer, j inner (vectorised over j,
+// the accumulators in registers).
+static inline void scores_row(const float *restrict q, const float *restrict kt, int HS,
                               float scale, float *restrict s)
 {
-    for (int j = 0; j < n; j++) s[j] = 0.0f;
+    float acc[ATTN_BC];
+    for (int j = 0; j < ATTN_BC; j++) acc[j] = 0.0f;
     for (int d = 0; d < HS; d++) {
         const float qd = q[d];
         const float *restrict kd = kt + (size_t)d * ATTN_BC;
-        for (int j = 0; j < n; j++) s[j] += qd * kd[j];
+        for (int j = 0; j < ATTN_BC; j++) acc[j] += qd * kd[j];
     }
-    for (int j = 0; j < n; j++) s[j] *= scale;
+    for (int j = 0; j < ATTN_BC; j++) s[j] = acc[j] * scale;
+}
+
+// max over the first n of s (n <= BC) in 8 lanes, then the lanes in a fixed order.
+static inline float tile_max(const float *restrict s, int n, float m)
+{
+    float lane[8];
+    for (int l = 0; l < 8; l++) lane[l] = m;
+    for (int j = 0; j < ATTN_BC; j += 8)
+        for (int l = 0; l < 8; l++) {
+            const float v = j + l < n ? s[j + l] : m;
+            lane[l] = v > lane[l] ? v : lane[l];
+        }
+    for (int l = 0; l < 8; l++) m = lane[l] > m ? lane[l] : m;
+    return m;
+}
+
+// Σ of the tile's BC values in 8 lanes (lane l: j ≡ l mod 8), the lanes in a fixed order.
+static inline float tile_sum(const float *restrict p)
+{
+    float lane[8] = {0};
+    for (int j = 0; j < ATTN_BC; j += 8)
+        for (int l = 0; l < 8; l++) lane[l] += p[j + l];
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+// p[j] = exp(s[j] − sub) for j < n, 0 beyond (the masked keys and the padding of a last tile).
+static inline void tile_exp(const float *restrict s, int n, float sub, float *restrict p)
+{
+    for (int j = 0; j < ATTN_BC; j++) {
+        const float e = dl_fast_expf(s[j] - sub);
+        p[j] = j < n ? e : 0.0f;
+    }
 }
 
 // y[d] += a · x[d]  (vectorised over d)
@@ -255,6 +292,31 @@ static inline void axpy(int n, float a, const float *restrict x, float *restrict
 {
     for (int d = 0; d < n; d++) y[d] += a * x[d];
 }
+
+// acc[d] = acc[d]·alpha + Σ_{j<n} w[j]·x[j·R + d] for d < HS: the tile's P·V (and dS·K) for
+// one row. The row is cut in chunks of 32 (then 8, then 1) columns held in registers while j
+// runs, so no store → load chain through memory per key; each acc[d] is still summed in the
+// order j = 0, 1, …, whatever the chunk width, so the bits do not depend on it.
+#define ROW_COMBO_CHUNK(W)                                                                  \
+    for (; d0 + (W) <= HS; d0 += (W)) {                                                     \
+        float a[W];                                                                         \
+        for (int l = 0; l < (W); l++) a[l] = acc[d0 + l] * alpha;                           \
+        for (int j = 0; j < n; j++) {                                                       \
+            const float wj = w[j];                                                          \
+            const float *restrict xj = x + (size_t)j * R + d0;                              \
+            for (int l = 0; l < (W); l++) a[l] += wj * xj[l];                               \
+        }                                                                                   \
+        for (int l = 0; l < (W); l++) acc[d0 + l] = a[l];                                   \
+    }
+static inline void row_combo(int n, const float *restrict w, const float *restrict x, size_t R,
+                             int HS, float alpha, float *restrict acc)
+{
+    int d0 = 0;
+    ROW_COMBO_CHUNK(32)
+    ROW_COMBO_CHUNK(8)
+    ROW_COMBO_CHUNK(1)
+}
+#undef ROW_COMBO_CHUNK
 
 static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
 {
@@ -276,17 +338,13 @@ static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
                 if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
                 if (n <= 0) continue;
                 float *restrict s = f->s, *restrict p = f->p, *restrict o = f->o + (size_t)r * HS;
-                scores_row(hd->q + (size_t)i * hd->R, f->kt, n, HS, hd->scale, s);
-                float mx = f->m[r];
-                for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+                scores_row(hd->q + (size_t)i * hd->R, f->kt, HS, hd->scale, s);
+                const float mx = tile_max(s, n, f->m[r]);
                 const float alpha = dl_fast_expf(f->m[r] - mx);
-                for (int j = 0; j < n; j++) p[j] = dl_fast_expf(s[j] - mx);
-                float sum = 0.0f;
-                for (int j = 0; j < n; j++) sum += p[j];
-                f->l[r] = f->l[r] * alpha + sum;
+                tile_exp(s, n, mx, p);
+                f->l[r] = f->l[r] * alpha + tile_sum(p);
                 f->m[r] = mx;
-                for (int d = 0; d < HS; d++) o[d] *= alpha;
-                for (int j = 0; j < n; j++) axpy(HS, p[j], hd->v + (size_t)(j0 + j) * hd->R, o);
+                row_combo(n, p, hd->v + (size_t)j0 * hd->R, hd->R, HS, alpha, o);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -321,25 +379,21 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
             const float *restrict qi = hd->q + (size_t)i * hd->R;
             const float *restrict doi = hd->dout + (size_t)i * hd->RO;
             float *restrict s = f->s, *restrict p = f->p, *restrict dp = f->dp;
-            scores_row(qi, f->kt, n, HS, hd->scale, s);
+            scores_row(qi, f->kt, HS, hd->scale, s);
             const float L = lse[i], Di = f->D[i];
-            for (int j = 0; j < n; j++) p[j] = dl_fast_expf(s[j] - L);
+            tile_exp(s, n, L, p);
             // dP_ij = do_i · v_j, with the value tile transposed like the keys
-            for (int j = 0; j < n; j++) dp[j] = 0.0f;
-            for (int d = 0; d < HS; d++) {
-                const float ad = doi[d];
-                const float *restrict vd = f->vt + (size_t)d * ATTN_BC;
-                for (int j = 0; j < n; j++) dp[j] += ad * vd[j];
-            }
-            // dS_ij / √HS, in s
-            for (int j = 0; j < n; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
-            float *restrict dq = f->dq;
-            for (int d = 0; d < HS; d++) dq[d] = 0.0f;
+            scores_row(doi, f->vt, HS, 1.0f, dp);
+            // dS_ij / √HS, in s (0 for the masked and padded keys: p is 0 there)
+            for (int j = 0; j < ATTN_BC; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
             for (int j = 0; j < n; j++) {
                 axpy(HS, p[j], doi, f->dv + (size_t)j * HS);
                 axpy(HS, s[j], qi, f->dk + (size_t)j * HS);
-                axpy(HS, s[j], hd->k + (size_t)(j0 + j) * hd->R, dq);
             }
+            // dq_i += Σ_j dS_ij k_j / √HS: summed over the tile first, then added
+            float *restrict dq = f->dq;
+            for (int d = 0; d < HS; d++) dq[d] = 0.0f;
+            row_combo(n, s, hd->k + (size_t)j0 * hd->R, hd->R, HS, 1.0f, dq);
             float *restrict dqi = hd->dq + (size_t)i * hd->R;
             for (int d = 0; d < HS; d++) dqi[d] += dq[d];
         }
