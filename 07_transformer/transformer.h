@@ -40,6 +40,8 @@ typedef struct Flags {
     int tokens;           // --tokens N: characters/tokens to generate per sample (0: 300)
     int bpe_vocab;        // --bpe-vocab V: the BPE vocabulary (0: 512)
     int lora_rank;        // --lora-rank r (0: 8)
+    int n_head;           // --n-head H: the GPT's (and BERT's) heads (0: 4)
+    int d_model;          // --d-model C: their width (0: 128; --quick 64)
 } Flags;
 
 // The corpus of sections 6–11: the text, its characters and their ids.
@@ -52,9 +54,25 @@ typedef struct CharCorpus {
     size_t n_train;       // the first 90 % train, the rest validation (nanoGPT's split)
 } CharCorpus;
 
+/* The chapter's GPT for a vocabulary of V: nanoGPT's CPU configuration for tiny Shakespeare
+ * (L 4, NH 4, C 128, T 64, no bias, tied head, learned positions, pre-LN), --n-head/--d-model
+ * applied; --quick: L 2, C 64, T 32. Section 8's BPE model and section 9's encoder reuse the
+ * sizes (transformer.c). */
+GptConfig chapter_gpt_config(const Flags *f, bool quick, int V);
+
+/* Next-token accuracy (%) and mean cross-entropy (nats/token, into *loss) of g on the stream
+ * tokens (n) cut into rows of B and windows of T (eval_lm's layout, train/eval.h): every scored
+ * position predicts the token after it from the tokens before it in its window. */
+double gpt_stream_accuracy(Gpt *g, const int *tokens, size_t n, int B, int T, double *loss);
+
 // Section functions (each prints its own title with chapter_section, fills ch->metrics).
 void lessons_section(Chapter *ch, const Flags *f);                           // lessons.c, 1–4
 void tokenizer_section(Chapter *ch, const Flags *f, const CharCorpus *c, Bpe *bpe); // 5: trains bpe
+void gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, Gpt *g,
+                 double *next_char_acc);                                      // transformer.c, 6
+void attention_maps_section(Chapter *ch, const CharCorpus *c, Gpt *g);        // 7
+void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe *bpe,
+                     double char_val_loss);                                  // 8
 void bert_section(Chapter *ch, const Flags *f, const CharCorpus *c, double gpt_next_char_acc);
 void decoding_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c); // 10
 void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c);     // 11

@@ -27,6 +27,8 @@
 #                                             King James Bible as plain text (one verse a line),
 #                                             from Debian's bible-kjv-text (read with its bible
 #                                             program; apt-get download, no root needed)
+#   data/bible-kjv.txt                        always (chapter 7's LoRA text): Debian's
+#                                             bible-kjv-text as above, one verse a line
 #   data/ptb/ptb.{train,valid,test}.txt       Penn Treebank, Mikolov's language-model version
 #   data/timeseries/monthly-sunspots.csv      Zurich monthly sunspot numbers 1749–1983
 #
@@ -55,7 +57,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -352,8 +354,19 @@ text_corpora() {
       *) evals+=("data/${TEXT_FILES[$i]}") ;;
     esac
   done
+  # The King James Bible is always wanted: chapter 7 fine-tunes its GPT on it with LoRA (and
+  # chapter 5 trains on it when tiny Shakespeare is missing, below).
+  local kjv=1
+  if ! [ -s "$data/bible-kjv.txt" ] && ! kjv_from_debian; then
+    kjv=0
+    [ "$shakespeare" = 0 ] || cat >&2 <<EOF
+notice: data/bible-kjv.txt could not be written from Debian's bible-kjv-text, so chapter 7 skips
+        its LoRA fine-tune on the King James Bible (--finetune FILE gives it another text). To
+        get it: apt-get install bible-kjv bible-kjv-text, then make data.
+EOF
+  fi
   if [ "$shakespeare" = 0 ]; then
-    if [ -s "$data/bible-kjv.txt" ] || kjv_from_debian; then
+    if [ "$kjv" = 1 ]; then
       cat >&2 <<EOF
 notice: tiny Shakespeare could not be fetched, so chapter 5 trains its character-level models
         on data/bible-kjv.txt instead (the King James Bible, one verse a line, from Debian's
@@ -527,9 +540,10 @@ have_mnist=0; complete "$data/mnist" && have_mnist=1
 have_fashion=0; complete "$data/fashion-mnist" && have_fashion=1
 have_text=1
 for i in "${!TEXT_FILES[@]}"; do text_ok "$i" || have_text=0; done
+[ -s "$data/bible-kjv.txt" ] || have_text=0   # chapter 7's LoRA text (text_corpora writes it)
 have_ch6=0; text8_ok && imdb_ok && have_ch6=1
 if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ] && [ "$have_text" = 1 ] && [ "$have_ch6" = 1 ]; then
-  echo "data: MNIST, Fashion-MNIST and the text corpora of chapters 5 and 6 already in $(show "$data")"
+  echo "data: MNIST, Fashion-MNIST and the text corpora of chapters 5–7 already in $(show "$data")"
   exit 0
 fi
 
@@ -564,7 +578,7 @@ else
 fi
 
 if [ "$have_text" = 1 ]; then
-  echo "data: the text corpora and evaluation sets of chapters 5 and 6 already in $(show "$data")"
+  echo "data: the text corpora and evaluation sets of chapters 5–7 already in $(show "$data")"
 else
   text_corpora
 fi

@@ -113,6 +113,9 @@ void optim_init(Optimizer *o, const OptConfig *cfg, Params *p, Arena *state)
     DL_CHECK(isfinite(cfg->weight_decay) && cfg->weight_decay >= 0.0f,
              "optimizer %s: weight_decay = %g must be >= 0 and finite; use 0 (off) or e.g. 1e-4",
              name, (double)cfg->weight_decay);
+    DL_CHECK(cfg->decay_min_ndim >= 0 && cfg->decay_min_ndim <= DL_MAX_DIMS,
+             "optimizer %s: decay_min_ndim = %d must be in 0 … %d; use 0 (decay every "
+             "parameter) or 2 (matrices only, as nanoGPT)", name, cfg->decay_min_ndim, DL_MAX_DIMS);
 
     memset(o, 0, sizeof *o);
     o->cfg = *cfg;
@@ -220,12 +223,17 @@ void optim_step(Optimizer *o, float lr)
     snprintf(who, sizeof who, "optim_step (%s)", optim_kind_name(o->cfg.kind));
     check_lr(who, lr);
     o->t++;
-    const OptConfig *c = &o->cfg;
     for (int i = 0; i < o->params->n; i++) {
         Tensor *p = o->params->items[i];
         float *th = p->data, *m = o->m[i], *v = o->v[i];
         const float *g = p->grad;
         size_t n = p->size;
+        // nanoGPT's parameter groups (configure_optimizers): weight decay only on parameters
+        // with at least decay_min_ndim dimensions (matrices, embeddings), none on biases
+        // and LayerNorm gains when it is 2.
+        OptConfig pc = o->cfg;
+        if (p->ndim < pc.decay_min_ndim) pc.weight_decay = 0.0f;
+        const OptConfig *c = &pc;
         switch (c->kind) {
         case OPT_SGD:
         case OPT_MOMENTUM:

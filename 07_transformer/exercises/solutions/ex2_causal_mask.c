@@ -1,0 +1,29 @@
+/* 07_transformer/exercises/solutions/ex2_causal_mask.c — reference solution of exercise 2. */
+#include <math.h>
+
+#include "exercises.h"
+
+void ex_causal_attention(const float *q, const float *k, const float *v, int T, int d, float *P,
+                         float *out)
+{
+    float scale = 1.0f / sqrtf((float)d);
+    for (int i = 0; i < T; i++) {
+        float *p = P + (size_t)i * T;
+        float mx = -INFINITY;
+        for (int j = 0; j <= i; j++) {          // the keys this query may see
+            float s = 0;
+            for (int c = 0; c < d; c++) s += q[(size_t)i * d + c] * k[(size_t)j * d + c];
+            p[j] = s * scale;
+            if (p[j] > mx) mx = p[j];
+        }
+        float z = 0;
+        for (int j = 0; j <= i; j++) { p[j] = expf(p[j] - mx); z += p[j]; }
+        for (int j = 0; j <= i; j++) p[j] /= z;
+        for (int j = i + 1; j < T; j++) p[j] = 0;   // exp(−∞) = 0: the mask
+        for (int c = 0; c < d; c++) {
+            float acc = 0;
+            for (int j = 0; j <= i; j++) acc += p[j] * v[(size_t)j * d + c];
+            out[(size_t)i * d + c] = acc;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""scripts/gen_fixtures_attn.py — PyTorch reference values for chapter 7's attention ops:
+op_attention (multi-head scaled dot-product attention on a fused qkv, causal or not),
+op_layernorm (torch.nn.functional.layer_norm, with and without a bias) and op_gelu
+(torch.nn.functional.gelu, the exact erf form).
+
+Run:  /usr/bin/python3 scripts/gen_fixtures_attn.py     (needs torch; tested with 1.13)
+Writes (committed, so the tests need no Python):
+  tests/fixtures/attn_torch.txt
+
+Same file format as scripts/gen_fixtures_ch02.py. Inputs are float32 values; outputs and
+gradients are computed in float64 from them; every loss is sum(output ⊙ R) with a fixed random R.
+torch 1.13 has no F.scaled_dot_product_attention, so attention is written out by hand:
+  S = Q Kᵀ / √HS (T, T), S[i, j] = −∞ for j > i when causal, P = softmax(S), out_h = P V,
+with q, k, v of head h in columns h·HS … (h+1)·HS of the C-wide thirds of each qkv row.
+  attnN.cfg (B T NH HS causal); attnN.qkv (B·T, 3C); attnN.R (B·T, C); attnN.out (B·T, C);
+  attnN.grad.qkv (B·T, 3C)                 for N = 0 … (cases below)
+  lnN.cfg (rows C has_beta); lnN.x (rows, C); lnN.gamma (C); lnN.beta (C, when has_beta);
+  lnN.R (rows, C); lnN.y; lnN.grad.x; lnN.grad.gamma; lnN.grad.beta (when has_beta)
+  gelu.x (n); gelu.R (n); gelu.y; gelu.grad.x
+"""
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.dont_write_bytecode = True   # no __pycache__ in scripts/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_fixtures_ch02 import Writer  # noqa: E402  (the one writer for the shared format)
+
+SEED = 2026
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "tests", "fixtures", "attn_torch.txt")
+CMD = "/usr/bin/python3 scripts/gen_fixtures_attn.py"
+
+# (B, T, NH, HS, causal): the issue's shapes (B 2, T 5 / 17, NH 1 / 2 / 3, HS 4 / 8), T = 1,
+# and T = 40 > the kernels' 32-row tiles and not a multiple of them.
+ATTN_CASES = [
+    (2, 5, 1, 4, True),
+    (2, 5, 3, 4, False),
+    (2, 17, 2, 8, True),
+    (2, 17, 1, 8, False),
+    (2, 1, 3, 4, True),
+    (1, 40, 2, 4, True),
+]
+
+LN_CASES = [(6, 7, True), (5, 16, False)]   # (rows, C, has_beta)
+
+
+def f32(t):
+    """Round to float32 (the values our tests load), then back to float64 for the math."""
+    return t.float().double()
+
+
+def attention(qkv, B, T, NH, HS, causal):
+    C = NH * HS
+    x = qkv.view(B, T, 3, NH, HS)
+    q = x[:, :, 0].transpose(1, 2)          # (B, NH, T, HS)
+    k = x[:, :, 1].transpose(1, 2)
+    v = x[:, :, 2].transpose(1, 2)
+    s = q @ k.transpose(-2, -1) / math.sqrt(HS)
+    if causal:
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        s = s.masked_fill(mask, float("-inf"))
+    p = torch.softmax(s, dim=-1)
+    out = p @ v                             # (B, NH, T, HS)
+    return out.transpose(1, 2).reshape(B, T, C)
+
+
+def attn_fixture(w, g, n, case):
+    B, T, NH, HS, causal = case
+    C = NH * HS
+    qkv = f32(torch.randn(B, T, 3 * C, generator=g)).requires_grad_(True)
+    R = f32(torch.randn(B, T, C, generator=g))
+    out = attention(qkv, B, T, NH, HS, causal)
+    (out * R).sum().backward()
+    p = "attn%d." % n
+    w.block(p + "cfg", torch.tensor([B, T, NH, HS, int(causal)], dtype=torch.float64))
+    w.block(p + "qkv", qkv.view(B * T, 3 * C))
+    w.block(p + "R", R.view(B * T, C))
+    w.block(p + "out", out.view(B * T, C))
+    w.block(p + "grad.qkv", qkv.grad.view(B * T, 3 * C))
+
+
+def ln_fixture(w, g, n, case):
+    rows, C, has_beta = case
+    # an offset mean and a spread unlike 1, so that μ and σ matter
+    x = f32(torch.randn(rows, C, generator=g) * 1.7 + 0.6).requires_grad_(True)
+    gamma = f32(torch.rand(C, generator=g) + 0.5).requires_grad_(True)
+    beta = f32(torch.randn(C, generator=g)).requires_grad_(True) if has_beta else None
+    R = f32(torch.randn(rows, C, generator=g))
+    y = F.layer_norm(x, (C,), gamma, beta, eps=1e-5)
+    (y * R).sum().backward()
+    p = "ln%d." % n
+    w.block(p + "cfg", torch.tensor([rows, C, int(has_beta)], dtype=torch.float64))
+    w.block(p + "x", x)
+    w.block(p + "gamma", gamma)
+    if has_beta:
+        w.block(p + "beta", beta)
+    w.block(p + "R", R)
+    w.block(p + "y", y)
+    w.block(p + "grad.x", x.grad)
+    w.block(p + "grad.gamma", gamma.grad)
+    if has_beta:
+        w.block(p + "grad.beta", beta.grad)
+
+
+def gelu_fixture(w, g):
+    x = f32(torch.linspace(-4.0, 4.0, 33) + 0.01 * torch.randn(33, generator=g)).requires_grad_(True)
+    R = f32(torch.randn(33, generator=g))
+    y = F.gelu(x)
+    (y * R).sum().backward()
+    w.block("gelu.x", x)
+    w.block("gelu.R", R)
+    w.block("gelu.y", y)
+    w.block("gelu.grad.x", x.grad)
+
+
+def main():
+    torch.set_default_dtype(torch.float64)
+    g = torch.Generator().manual_seed(SEED)
+    w = Writer(OUT, "PyTorch %s reference values for op_attention, op_layernorm, op_gelu "
+               "(chapter 7)." % torch.__version__,
+               ["Generated by: " + CMD, "Do not edit: regenerate.",
+                "Attention cases (B T NH HS causal): " +
+                "; ".join(" ".join(str(int(v)) for v in c) for c in ATTN_CASES)])
+    for n, c in enumerate(ATTN_CASES):
+        attn_fixture(w, g, n, c)
+    for n, c in enumerate(LN_CASES):
+        ln_fixture(w, g, n, c)
+    gelu_fixture(w, g)
+    w.close()
+
+
+if __name__ == "__main__":
+    main()
