@@ -37,13 +37,24 @@ static int *prompt_ids(const Vocab *chars, const char *prompt, int T, int *n)
     return ids;
 }
 
+/* The text, each line indented; a run of more than two line ends is shown as a count. */
 static void print_text(const Vocab *chars, const int *ids, int n)
 {
     fputs("  | ", stdout);
     for (int i = 0; i < n; i++) {
         const char *t = vocab_token(chars, ids[i]);
-        if (strcmp(t, "\n") == 0) fputs("\n  | ", stdout);
-        else fputs(t, stdout);
+        if (strcmp(t, "\n") != 0) {
+            fputs(t, stdout);
+            continue;
+        }
+        int run = 1;
+        while (i + run < n && strcmp(vocab_token(chars, ids[i + run]), "\n") == 0) run++;
+        if (run > 2) {
+            printf("\n  | (%d line ends)\n  | ", run);
+            i += run - 1;
+        } else {
+            fputs("\n  | ", stdout);
+        }
     }
     fputc('\n', stdout);
 }

@@ -5,16 +5,7 @@
 
 #include "transformer.h"
 
-void tokenizer_section(Chapter *ch, const Flags *f, const CharCorpus *c, Bpe *bpe)
-{
-    (void)ch, (void)f, (void)c, (void)bpe;
-    chapter_section("5. Byte-level BPE (stub)");
-}
-void decoding_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
-{
-    (void)ch, (void)f, (void)g, (void)c;
-    chapter_section("10. Decoding (stub)");
-}
+// (tokenizer_section and decoding_section: helper-tok's tokenizer.c and decoding.c)
 void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
 {
     (void)ch, (void)f, (void)g, (void)c;
