@@ -390,7 +390,7 @@ void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe
            (double)c->n_train / (double)nt, n_val, nv);
     GptRun r = {.label = "BPE GPT", .prefix = "bpe_gpt", .model = "07_transformer/bpe_gpt",
                 .cfg = chapter_gpt_config(f, cli->quick, bpe->V),
-                .iters = cli->quick ? 20 : (f->iters >= 8 ? f->iters / 8 : 1), .B = 12};
+                .iters = cli->quick ? 20 : (f->iters >= 4 ? f->iters / 4 : 1), .B = 12};
     const GptConfig *k = &r.cfg;
     printf("the same GPT (V = %d, context %d tokens ≈ %.0f characters), %d iterations (a shorter "
            "run than section 6's %d)\n", k->V, k->T, k->T * (double)c->n_train / (double)nt,
