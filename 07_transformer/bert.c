@@ -140,7 +140,7 @@ void bert_section(Chapter *ch, const Flags *f, const CharCorpus *c, double gpt_n
     Model m;
     model_init(&m, "07_transformer/bert");
     gpt_init(&bt.g, &m, &cfg, &rng);
-    const int iters = cli->quick ? 20 : f->iters / 4;
+    const int iters = cli->quick ? 20 : (f->iters >= 10 ? f->iters / 10 : 1);
     printf("encoder: %d post-LN layers, %d heads, d_model %d, context %d, bidirectional "
            "attention, biases, embedding LayerNorm, tied head; V = %d characters + [MASK]; "
            "%zu parameters\n", cfg.L, cfg.NH, cfg.C, cfg.T, c->chars.V, params_count(&m.p));

@@ -281,9 +281,10 @@ void gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, Gpt *g, doubl
            "warm-up %d then cosine to 1e-4, clip 1.0; %d iterations%s\n", k->L, k->NH, k->C, k->T,
            r.B, r.iters >= 1000 ? 100 : r.iters / 10, r.iters,
            cli->quick ? " (--quick: 2 layers, d_model 64, context 32)" : "");
-    printf("  %zu parameters (formula: %zu)\n", gpt_param_count(k), gpt_param_count(k));
     TrainLog log;
     gpt_train(ch, &r, c->ids, c->n_train, c->ids + c->n_train, n_val_epoch, g, &log);
+    printf("  %zu parameters trained (gpt_param_count's formula: %zu; nanoGPT prints the count "
+           "without the position table)\n", params_count(&g->m->p), gpt_param_count(k));
     const double toks = (double)log.steps * r.B * k->T;
     double val_loss;
     const double t0 = now_seconds();
@@ -389,7 +390,7 @@ void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe
            (double)c->n_train / (double)nt, n_val, nv);
     GptRun r = {.label = "BPE GPT", .prefix = "bpe_gpt", .model = "07_transformer/bpe_gpt",
                 .cfg = chapter_gpt_config(f, cli->quick, bpe->V),
-                .iters = cli->quick ? 20 : f->iters / 4, .B = 12};
+                .iters = cli->quick ? 20 : (f->iters >= 8 ? f->iters / 8 : 1), .B = 12};
     const GptConfig *k = &r.cfg;
     printf("the same GPT (V = %d, context %d tokens ≈ %.0f characters), %d iterations (a shorter "
            "run than section 6's %d)\n", k->V, k->T, k->T * (double)c->n_train / (double)nt,
