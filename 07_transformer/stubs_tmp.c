@@ -20,9 +20,4 @@ void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
     (void)ch, (void)f, (void)g, (void)c;
     chapter_section("11. LoRA (stub)");
 }
-void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
-{
-    (void)ch, (void)f, (void)c;
-    printf("--bench: stub\n");
-}
 
