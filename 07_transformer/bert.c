@@ -167,8 +167,8 @@ void bert_section(Chapter *ch, const Flags *f, const CharCorpus *c, double gpt_n
     train_run(&task, &ws.src, &tc, &rng, &log);
     const double secs = log.seconds[log.epochs_run];
     double acc, acc_mask, loss;
-    bert_accuracy(&bt, c->ids + c->n_train, c->n - c->n_train, cli->seed + 99, &acc, &acc_mask,
-                  &loss);
+    bert_accuracy(&bt, c->ids + c->n_train, chapter_eval_chars(c, cli->quick), cli->seed + 99,
+                  &acc, &acc_mask, &loss);
     printf("  %ld iterations in %.1f s; on the validation part (masks from a fixed seed):\n",
            log.steps, secs);
     printf("  %-52s %10s\n", "", "accuracy");

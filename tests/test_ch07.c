@@ -49,16 +49,6 @@ static const GoldenRule RULES[] = {   // the last rule whose pattern a key conta
 static const char *const TIMING[] = {"_s", "_ms", "_seconds", "_per_s", "_speedup", "^time_",
                                      "^bench_", "_seconds_0", "_seconds_1", "_seconds_2"};
 
-START_TEST(test_quick_run_matches_golden)
-{
-    char dir[64];
-    dl_run_quick(CHAPTER_BIN, dir, sizeof dir);
-    dl_check_golden_metrics(dir, "tests/fixtures/golden_ch07_tinyshakespeare.tsv", RULES,
-                            N_RULES, 60);
-    dl_rm_rf(dir);
-}
-END_TEST
-
 static bool is_timing(const char *key)
 {
     size_t kl = strlen(key);
@@ -72,18 +62,26 @@ static bool is_timing(const char *key)
     return strstr(key, "_per_s") != NULL;
 }
 
-// --threads 1 and --threads 2 give the same --quick numbers (timing keys aside), exactly.
-START_TEST(test_quick_run_is_thread_independent)
+// Two --quick runs (the runs are the slow part, so one test shares them):
+//   A: --seed 42 --threads 2 --save A/gpt.ckpt  → every key against the golden file;
+//   B: --seed 42 --threads 1                   → every key of A exactly (timing keys aside);
+//   then --sample --resume A/gpt.ckpt generates from the checkpoint without training or data,
+//   and checks the prompt against the checkpoint's own vocabulary.
+START_TEST(test_quick_runs_golden_threads_save_and_sample)
 {
-    char dir[2][64], cmd[512];
+    char dir[2][64], cmd[1024], ckpt[128], args[512];
     static char out[65536];
     for (int k = 0; k < 2; k++) {
         dl_tmpdir(dir[k], sizeof dir[k]);
-        snprintf(cmd, sizeof cmd, "%s --quick --seed 7 --threads %d --data data --out %s",
-                 CHAPTER_BIN, k + 1, dir[k]);
+        snprintf(ckpt, sizeof ckpt, "%s/gpt.ckpt", dir[0]);
+        snprintf(cmd, sizeof cmd, "%s --quick --seed 42 --threads %d --data data --out %s%s%s",
+                 CHAPTER_BIN, 2 - k, dir[k], k == 0 ? " --save " : "", k == 0 ? ckpt : "");
         int st = dl_run(cmd, out, sizeof out);
         ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
     }
+    dl_check_golden_metrics(dir[0], "tests/fixtures/golden_ch07_tinyshakespeare.tsv", RULES,
+                            N_RULES, 60);
+    // 1 and 2 threads: the same numbers, exactly
     char path[2][128], line[256];
     snprintf(path[0], sizeof path[0], "%s/metrics.tsv", dir[0]);
     snprintf(path[1], sizeof path[1], "%s/metrics.tsv", dir[1]);
@@ -95,46 +93,32 @@ START_TEST(test_quick_run_is_thread_independent)
         double a, b;
         if (sscanf(line, "%95s %lf", key, &a) != 2) continue;
         if (is_timing(key) || strcmp(key, "threads") == 0) continue;
-        ck_assert_msg(metrics_read(path[1], key, &b), "--threads 2 lacks %s", key);
-        ck_assert_msg(a == b || (isnan(a) && isnan(b)), "%s: %.9g with 1 thread, %.9g with 2",
+        ck_assert_msg(metrics_read(path[1], key, &b), "--threads 1 lacks %s", key);
+        ck_assert_msg(a == b || (isnan(a) && isnan(b)), "%s: %.9g with 2 threads, %.9g with 1",
                       key, a, b);
         compared++;
     }
     fclose(f);
     ck_assert_int_ge(compared, 60);
-    dl_rm_rf(dir[0]);
-    dl_rm_rf(dir[1]);
-}
-END_TEST
-
-// --save FILE writes the GPT's checkpoint; --sample --resume FILE generates from it without
-// training or data, and the prompt is checked against the checkpoint's own vocabulary.
-START_TEST(test_save_then_sample_from_the_checkpoint)
-{
-    char dir[64], cmd[1024], ckpt[128], args[512];
-    static char out[65536];
-    dl_tmpdir(dir, sizeof dir);
-    snprintf(ckpt, sizeof ckpt, "%s/gpt.ckpt", dir);
-    snprintf(cmd, sizeof cmd, "%s --quick --data data --out %s --save %s", CHAPTER_BIN, dir, ckpt);
+    // --sample --resume: an empty data folder (dir[1]) is enough
+    ck_assert_msg(access(ckpt, R_OK) == 0, "no checkpoint %s", ckpt);
+    snprintf(cmd, sizeof cmd, "%s --sample --resume %s --prompt 'KING:' --tokens 50 --data %s "
+             "--out %s/sample", CHAPTER_BIN, ckpt, dir[1], dir[1]);
     int st = dl_run(cmd, out, sizeof out);
     ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
-    ck_assert_msg(access(ckpt, R_OK) == 0, "no checkpoint %s", ckpt);
-    // no data folder needed: an empty one
-    snprintf(cmd, sizeof cmd, "%s --sample --resume %s --prompt 'KING:' --tokens 50 --data %s "
-             "--out %s/sample", CHAPTER_BIN, ckpt, dir, dir);
-    st = dl_run(cmd, out, sizeof out);
-    ck_assert_msg(st == 0, "'%s' exited with %d:\n%s", cmd, st, out);
-    ck_assert_msg(strstr(out, "a 2-layer GPT") && strstr(out, "--- sample:") &&
-                  strstr(out, "KING:"), "%s", out);
-    // the sample: the prompt, then 50 characters of the checkpoint's vocabulary
-    const char *s = strstr(out, "---\nKING:");
+    ck_assert_msg(strstr(out, "a 2-layer GPT") && strstr(out, "--- sample:"), "%s", out);
+    const char *s = strstr(out, "---\nKING:");   // the prompt, then 50 characters
     ck_assert_msg(s, "%s", out);
     ck_assert_int_ge((int)strlen(s), 4 + 5 + 50);
-    snprintf(args, sizeof args, "--sample --resume %s --prompt 'KING@' --data %s", ckpt, dir);
+    snprintf(args, sizeof args, "--sample --resume %s --prompt 'KING@' --data %s", ckpt, dir[1]);
     dl_expect_error(CHAPTER_BIN, args, 2, "--prompt");
-    snprintf(args, sizeof args, "--sample --data %s", dir);
+    snprintf(args, sizeof args, "--sample --resume %s --prompt '%s' --data %s", ckpt,
+             "a prompt of more than thirty-two characters", dir[1]);
+    dl_expect_error(CHAPTER_BIN, args, 2, "context");
+    snprintf(args, sizeof args, "--sample --data %s", dir[1]);
     dl_expect_error(CHAPTER_BIN, args, 2, "--resume");
-    dl_rm_rf(dir);
+    dl_rm_rf(dir[0]);
+    dl_rm_rf(dir[1]);
 }
 END_TEST
 
@@ -197,9 +181,7 @@ static Suite *ch07_suite(void)
     tcase_set_timeout(runs, 1200);   // the sanitizer build on a busy 2-core machine
     const bool data = have_data();
     const char *why = "no data/tinyshakespeare.txt (make data)";
-    dl_tcase_add_test_if(runs, test_quick_run_matches_golden, data, why);
-    dl_tcase_add_test_if(runs, test_quick_run_is_thread_independent, data, why);
-    dl_tcase_add_test_if(runs, test_save_then_sample_from_the_checkpoint, data, why);
+    dl_tcase_add_test_if(runs, test_quick_runs_golden_threads_save_and_sample, data, why);
     dl_tcase_add_test_if(runs, test_interrupt_then_resume_matches_the_uninterrupted_run, data,
                          why);
     dl_tcase_add_test_if(runs, test_bad_input_exits_with_message, data, why);
