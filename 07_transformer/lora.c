@@ -256,7 +256,7 @@ void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
     free(adapted);
     free(merged);
     print_sample(g, &c->chars, prompt, n_prompt, n_sample, cli->seed + 1100,
-                 "the merged model, after the fine-tune (same seed)");
+                 "the merged model, after the fine-tune, same seed");
     free(ids);
     text_free(&t);
 }
