@@ -532,10 +532,15 @@ void kv_cache_free(KvCache *kv)
     memset(kv, 0, sizeof *kv);
 }
 
-// y (out) = x (in) · w (in, out) [+ b]: for each block of 64 outputs, the rows of w added in
-// order into 64 accumulators that stay in registers (4 AVX-512 or 8 AVX2 vectors), so w is read
-// once, contiguously, and y is stored once; the remainder column by column in the same order.
+// y (out) = x (in) · w (in, out) [+ b]: for each block of MV_BLOCK outputs, the rows of w added
+// in order into accumulators that stay in registers (8 vectors: enough independent adds to hide
+// the add latency), so w is read once, contiguously, and y is stored once; the remainder column
+// by column in the same order.
+#ifdef __AVX512F__
+#define MV_BLOCK 128
+#else
 #define MV_BLOCK 64
+#endif
 DL_HOT static void row_matvec(const float *restrict x, const float *restrict w,
                               const float *restrict b, float *restrict y, int in, int out)
 {
@@ -600,7 +605,7 @@ DL_HOT static float dot(const float *restrict a, const float *restrict b, int n)
     return r;
 }
 
-void gpt_decode_step(Gpt *g, KvCache *kv, int token, float *logits)
+DL_HOT void gpt_decode_step(Gpt *g, KvCache *kv, int token, float *logits)
 {
     const GptConfig *c = &g->cfg;
     DL_CHECK(c->causal, "gpt_decode_step: the KV cache is for a causal decoder; this model is "
