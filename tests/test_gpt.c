@@ -325,6 +325,43 @@ START_TEST(test_kv_cache_equals_whole_forward)
 }
 END_TEST
 
+// ---- attention maps ----
+
+START_TEST(test_attention_maps_are_distributions)
+{
+    GptConfig c = {.V = 13, .T = 12, .L = 2, .NH = 4, .C = 16, .bias = true, .causal = true,
+                   .pos = POS_LEARNED};
+    for (int enc = 0; enc < 2; enc++) {
+        c.causal = !enc;
+        Model m;
+        Gpt g;
+        random_model(&g, &m, &c, 31);
+        int tok[9] = {3, 1, 4, 1, 5, 9, 2, 6, 5};
+        const int T = 9;
+        float P[4 * 9 * 9];
+        for (int l = 0; l < c.L; l++) {
+            gpt_attention_maps(&g, tok, T, l, P);
+            for (int h = 0; h < c.NH; h++)
+                for (int i = 0; i < T; i++) {
+                    double sum = 0;
+                    for (int j = 0; j < T; j++) {
+                        float p = P[((size_t)h * T + i) * T + j];
+                        ck_assert(p >= 0.0f && p <= 1.0f);
+                        if (c.causal && j > i) ck_assert(p == 0.0f);
+                        if (!c.causal) ck_assert(p > 0.0f);
+                        sum += p;
+                    }
+                    dl_ck_close1("a row of P sums to 1", sum, 1.0, 1e-5, 0.0);
+                }
+        }
+        // the first query of a causal head can only look at itself
+        if (c.causal) dl_ck_close1("P[0][0]", P[0], 1.0f, 1e-6, 0.0);
+        ck_assert_uint_eq(m.tp.n_nodes, 0);   // nothing left on the tape
+        model_free(&m);
+    }
+}
+END_TEST
+
 // ---- LoRA ----
 
 START_TEST(test_lora_counts_start_and_merge)
@@ -528,6 +565,7 @@ static Suite *gpt_suite(void)
     TCase *p = tcase_create("properties");
     tcase_set_timeout(p, 120);
     tcase_add_test(p, test_kv_cache_equals_whole_forward);
+    tcase_add_test(p, test_attention_maps_are_distributions);
     tcase_add_test(p, test_lora_counts_start_and_merge);
     tcase_add_test(p, test_adamw_decay_min_ndim);
     tcase_add_test(p, test_param_counts_formula_and_built);
