@@ -189,6 +189,7 @@ typedef struct FlashScratch {
     float *m, *l;       // (BR) running max and sum (forward)
     float *dk, *dv;     // (BC, HS) a key tile's gradient accumulators (backward)
     float *dq;          // (HS) one row's dq over a tile (backward)
+    float *pt, *dst;    // (BC, BR) a query block's P and dS/√HS, transposed (backward)
     float *D;           // (T) do_i·o_i (backward)
 } FlashScratch;
 
@@ -198,7 +199,8 @@ static size_t flash_scratch_one(const AttnShape *s)
 {
     const size_t HS = (size_t)s->HS;
     return 2 * round16(HS * ATTN_BC) + 3 * round16(ATTN_BC) + round16(ATTN_BR * HS) +
-           2 * round16(ATTN_BR) + 2 * round16(ATTN_BC * HS) + round16(HS) + round16((size_t)s->T);
+           2 * round16(ATTN_BR) + 2 * round16(ATTN_BC * HS) + round16(HS) +
+           2 * round16(ATTN_BC * ATTN_BR) + round16((size_t)s->T);
 }
 
 static FlashScratch flash_carve(const AttnShape *s, float *p)
@@ -216,6 +218,8 @@ static FlashScratch flash_carve(const AttnShape *s, float *p)
     f.dk = p; p += round16(ATTN_BC * HS);
     f.dv = p; p += round16(ATTN_BC * HS);
     f.dq = p; p += round16(HS);
+    f.pt = p; p += round16(ATTN_BC * ATTN_BR);
+    f.dst = p; p += round16(ATTN_BC * ATTN_BR);
     f.D = p;
     return f;
 }
@@ -285,12 +289,6 @@ static inline void tile_exp(const float *restrict s, int n, float sub, float *re
         const float e = dl_fast_expf(s[j] - sub);
         p[j] = j < n ? e : 0.0f;
     }
-}
-
-// y[d] += a · x[d]  (vectorised over d)
-static inline void axpy(int n, float a, const float *restrict x, float *restrict y)
-{
-    for (int d = 0; d < n; d++) y[d] += a * x[d];
 }
 
 // acc[d] = acc[d]·alpha + Σ_{j<n} w[j]·x[j·R + d] for d < HS: the tile's P·V (and dS·K) for
@@ -372,30 +370,43 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
         transpose_tile(hd->v + (size_t)j0 * hd->R, hd->R, cols, HS, f->vt);
         memset(f->dk, 0, (size_t)cols * HS * sizeof(float));
         memset(f->dv, 0, (size_t)cols * HS * sizeof(float));
-        // causal: query rows before the tile see none of its keys
-        for (int i = hd->causal ? j0 : 0; i < T; i++) {
-            int n = cols;
-            if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
-            const float *restrict qi = hd->q + (size_t)i * hd->R;
-            const float *restrict doi = hd->dout + (size_t)i * hd->RO;
-            float *restrict s = f->s, *restrict p = f->p, *restrict dp = f->dp;
-            scores_row(qi, f->kt, HS, hd->scale, s);
-            const float L = lse[i], Di = f->D[i];
-            tile_exp(s, n, L, p);
-            // dP_ij = do_i · v_j, with the value tile transposed like the keys
-            scores_row(doi, f->vt, HS, 1.0f, dp);
-            // dS_ij / √HS, in s (0 for the masked and padded keys: p is 0 there)
-            for (int j = 0; j < ATTN_BC; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
-            for (int j = 0; j < n; j++) {
-                axpy(HS, p[j], doi, f->dv + (size_t)j * HS);
-                axpy(HS, s[j], qi, f->dk + (size_t)j * HS);
+        // causal: query rows before the tile see none of its keys. Query blocks of BR rows:
+        // P and dS of the block are kept transposed (BC, BR), so that each key's dk_j and dv_j
+        // then sum the block's rows in registers (row_combo), in the order i = i0, i0+1, ….
+        for (int i0 = hd->causal ? j0 : 0; i0 < T; i0 += ATTN_BR) {
+            const int rows = T - i0 < ATTN_BR ? T - i0 : ATTN_BR;
+            for (int r = 0; r < rows; r++) {
+                const int i = i0 + r;
+                int n = cols;
+                if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
+                const float *restrict qi = hd->q + (size_t)i * hd->R;
+                const float *restrict doi = hd->dout + (size_t)i * hd->RO;
+                float *restrict s = f->s, *restrict p = f->p, *restrict dp = f->dp;
+                scores_row(qi, f->kt, HS, hd->scale, s);
+                const float L = lse[i], Di = f->D[i];
+                tile_exp(s, n, L, p);
+                // dP_ij = do_i · v_j, with the value tile transposed like the keys
+                scores_row(doi, f->vt, HS, 1.0f, dp);
+                // dS_ij / √HS, in s (0 for the masked and padded keys: p is 0 there)
+                for (int j = 0; j < ATTN_BC; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
+                for (int j = 0; j < ATTN_BC; j++) {
+                    f->pt[(size_t)j * ATTN_BR + r] = p[j];
+                    f->dst[(size_t)j * ATTN_BR + r] = s[j];
+                }
+                // dq_i += Σ_j dS_ij k_j / √HS: summed over the tile first, then added
+                float *restrict dq = f->dq;
+                for (int d = 0; d < HS; d++) dq[d] = 0.0f;
+                row_combo(n, s, hd->k + (size_t)j0 * hd->R, hd->R, HS, 1.0f, dq);
+                float *restrict dqi = hd->dq + (size_t)i * hd->R;
+                for (int d = 0; d < HS; d++) dqi[d] += dq[d];
             }
-            // dq_i += Σ_j dS_ij k_j / √HS: summed over the tile first, then added
-            float *restrict dq = f->dq;
-            for (int d = 0; d < HS; d++) dq[d] = 0.0f;
-            row_combo(n, s, hd->k + (size_t)j0 * hd->R, hd->R, HS, 1.0f, dq);
-            float *restrict dqi = hd->dq + (size_t)i * hd->R;
-            for (int d = 0; d < HS; d++) dqi[d] += dq[d];
+            // dv_j += Σ_i P_ij do_i,  dk_j += Σ_i dS_ij q_i / √HS  over the block's rows
+            for (int j = 0; j < cols; j++) {
+                row_combo(rows, f->pt + (size_t)j * ATTN_BR, hd->dout + (size_t)i0 * hd->RO,
+                          hd->RO, HS, 1.0f, f->dv + (size_t)j * HS);
+                row_combo(rows, f->dst + (size_t)j * ATTN_BR, hd->q + (size_t)i0 * hd->R, hd->R,
+                          HS, 1.0f, f->dk + (size_t)j * HS);
+            }
         }
         for (int j = 0; j < cols; j++) {
             float *restrict dkj = hd->dk + (size_t)(j0 + j) * hd->R;
