@@ -316,6 +316,40 @@ static inline void row_combo(int n, const float *restrict w, const float *restri
 }
 #undef ROW_COMBO_CHUNK
 
+// row_combo for two accumulators over the same rows x, with their own weights and alphas:
+// the x loads are shared and the two rows' add chains overlap; each acc gets the sums of
+// row_combo, bit for bit.
+#define ROW_COMBO2_CHUNK(W)                                                                 \
+    for (; d0 + (W) <= HS; d0 += (W)) {                                                     \
+        float a[W], b[W];                                                                   \
+        for (int l = 0; l < (W); l++) {                                                     \
+            a[l] = acc1[d0 + l] * alpha1;                                                   \
+            b[l] = acc2[d0 + l] * alpha2;                                                   \
+        }                                                                                   \
+        for (int j = 0; j < n; j++) {                                                       \
+            const float u = w1[j], v = w2[j];                                               \
+            const float *restrict xj = x + (size_t)j * R + d0;                              \
+            for (int l = 0; l < (W); l++) {                                                 \
+                a[l] += u * xj[l];                                                          \
+                b[l] += v * xj[l];                                                          \
+            }                                                                               \
+        }                                                                                   \
+        for (int l = 0; l < (W); l++) {                                                     \
+            acc1[d0 + l] = a[l];                                                            \
+            acc2[d0 + l] = b[l];                                                            \
+        }                                                                                   \
+    }
+static inline void row_combo2(int n, const float *restrict w1, const float *restrict w2,
+                              const float *restrict x, size_t R, int HS, float alpha1,
+                              float alpha2, float *restrict acc1, float *restrict acc2)
+{
+    int d0 = 0;
+    ROW_COMBO2_CHUNK(32)
+    ROW_COMBO2_CHUNK(8)
+    ROW_COMBO2_CHUNK(1)
+}
+#undef ROW_COMBO2_CHUNK
+
 static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
 {
     const int T = hd->T, HS = hd->HS;
@@ -330,19 +364,35 @@ static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
         for (int j0 = 0; j0 < jend; j0 += ATTN_BC) {
             const int cols = jend - j0 < ATTN_BC ? jend - j0 : ATTN_BC;
             transpose_tile(hd->k + (size_t)j0 * hd->R, hd->R, cols, HS, f->kt);
-            for (int r = 0; r < rows; r++) {
-                const int i = i0 + r;
-                int n = cols;
-                if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
-                if (n <= 0) continue;
-                float *restrict s = f->s, *restrict p = f->p, *restrict o = f->o + (size_t)r * HS;
-                scores_row(hd->q + (size_t)i * hd->R, f->kt, HS, hd->scale, s);
-                const float mx = tile_max(s, n, f->m[r]);
-                const float alpha = dl_fast_expf(f->m[r] - mx);
-                tile_exp(s, n, mx, p);
-                f->l[r] = f->l[r] * alpha + tile_sum(p);
-                f->m[r] = mx;
-                row_combo(n, p, hd->v + (size_t)j0 * hd->R, hd->R, HS, alpha, o);
+            // Two query rows at a time: their P·V share the loads of the value rows.
+            for (int r = 0; r < rows; r += 2) {
+                const int nr = rows - r < 2 ? rows - r : 2;
+                float *restrict pr[2] = {f->p, f->dp};
+                float alpha[2] = {1.0f, 1.0f};
+                int nmax = 0;
+                for (int u = 0; u < nr; u++) {
+                    const int i = i0 + r + u;
+                    int n = cols;
+                    if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
+                    if (n <= 0) {                 // no key of this tile (p stays 0: o unchanged)
+                        memset(pr[u], 0, ATTN_BC * sizeof(float));
+                        continue;
+                    }
+                    float *restrict s = f->s;
+                    scores_row(hd->q + (size_t)i * hd->R, f->kt, HS, hd->scale, s);
+                    const float mx = tile_max(s, n, f->m[r + u]);
+                    alpha[u] = dl_fast_expf(f->m[r + u] - mx);
+                    tile_exp(s, n, mx, pr[u]);    // zeros from n on
+                    f->l[r + u] = f->l[r + u] * alpha[u] + tile_sum(pr[u]);
+                    f->m[r + u] = mx;
+                    nmax = n > nmax ? n : nmax;
+                }
+                const float *vt = hd->v + (size_t)j0 * hd->R;
+                if (nr == 2)
+                    row_combo2(nmax, pr[0], pr[1], vt, hd->R, HS, alpha[0], alpha[1],
+                               f->o + (size_t)r * HS, f->o + (size_t)(r + 1) * HS);
+                else
+                    row_combo(nmax, pr[0], vt, hd->R, HS, alpha[0], f->o + (size_t)r * HS);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -401,11 +451,21 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
                 for (int d = 0; d < HS; d++) dqi[d] += dq[d];
             }
             // dv_j += Σ_i P_ij do_i,  dk_j += Σ_i dS_ij q_i / √HS  over the block's rows
-            for (int j = 0; j < cols; j++) {
-                row_combo(rows, f->pt + (size_t)j * ATTN_BR, hd->dout + (size_t)i0 * hd->RO,
-                          hd->RO, HS, 1.0f, f->dv + (size_t)j * HS);
-                row_combo(rows, f->dst + (size_t)j * ATTN_BR, hd->q + (size_t)i0 * hd->R, hd->R,
-                          HS, 1.0f, f->dk + (size_t)j * HS);
+            // (two keys at a time: they share the loads of do_i and q_i)
+            const float *dob = hd->dout + (size_t)i0 * hd->RO, *qb = hd->q + (size_t)i0 * hd->R;
+            int j = 0;
+            for (; j + 2 <= cols; j += 2) {
+                const float *pt = f->pt + (size_t)j * ATTN_BR, *dst = f->dst + (size_t)j * ATTN_BR;
+                row_combo2(rows, pt, pt + ATTN_BR, dob, hd->RO, HS, 1.0f, 1.0f,
+                           f->dv + (size_t)j * HS, f->dv + (size_t)(j + 1) * HS);
+                row_combo2(rows, dst, dst + ATTN_BR, qb, hd->R, HS, 1.0f, 1.0f,
+                           f->dk + (size_t)j * HS, f->dk + (size_t)(j + 1) * HS);
+            }
+            for (; j < cols; j++) {
+                row_combo(rows, f->pt + (size_t)j * ATTN_BR, dob, hd->RO, HS, 1.0f,
+                          f->dv + (size_t)j * HS);
+                row_combo(rows, f->dst + (size_t)j * ATTN_BR, qb, hd->R, HS, 1.0f,
+                          f->dk + (size_t)j * HS);
             }
         }
         for (int j = 0; j < cols; j++) {
