@@ -2,7 +2,8 @@
  * materialised → tiled online softmax (FlashAttention-style) → threaded over (batch, head).
  *
  * Notation for one sequence b and one head h (rows of the fused qkv, see the header):
- *   s_ij = q_i·k_j / √HS,  P_ij = exp(s_ij − m_i) / ℓ_i  with m_i = max_j s_ij, ℓ_i = Σ_j exp(s_ij − m_i)
+ *   s_ij = q_i·k_j / √HS,  P_ij = exp(s_ij − m_i) / ℓ_i,
+ *   m_i = max_j s_ij,  ℓ_i = Σ_j exp(s_ij − m_i)
  *   o_i  = Σ_j P_ij v_j,   lse_i = m_i + log ℓ_i  (so P_ij = exp(s_ij − lse_i))
  * Backward (the chain rule through softmax; Dao 2023, FlashAttention-2, Alg. 2):
  *   dv_j += Σ_i P_ij do_i,  dP_ij = do_i·v_j,  D_i = Σ_j P_ij dP_ij = do_i·o_i,
@@ -177,10 +178,17 @@ static void v0_backward(const AttnShape *s, const float *qkv, const float *out, 
 // larger max rescales ℓ and o by exp(m_old − m_new) (Milakov & Gimelshein 2018). Backward
 // recomputes P tile by tile from lse (FlashAttention-2's backward): key tiles outer, so dk and
 // dv of a tile accumulate in a small local block; D_i = do_i·o_i replaces the row sums of P∘dP.
-// The inner loops run over contiguous rows with restrict pointers so that gcc vectorises them:
-// the scores s_j = Σ_d q_d·Kᵀ[d][j] over j (keys transposed once per tile), the updates over
-// d; exp is kernels/fastmath.h's (vectorised; relative error < 2e-7). No sum changes order
-// with the vector width: each s_j, o_d, dk_jd … is its own chain.
+// The inner loops run over contiguous rows with restrict pointers and, where it matters, a
+// trip count the compiler knows, so that gcc vectorises them and keeps the sums in registers:
+//   scores  s_j = Σ_d q_d·Kᵀ[d][j], vectorised over the tile's j (keys transposed once per
+//           tile, zero-padded to a whole tile; masked keys get p = 0 by a select);
+//   P·V     o_d = α·o_d + Σ_j p_j v_jd in register chunks of 32 / 8 / 1 columns, two query
+//           rows per pass sharing the loads of v_j (row_combo2); in backward dv_j, dk_j likewise
+//           over a query block's rows, two keys per pass, and dq_i over the tile's keys.
+// Measured on one core at T 1024, NH 4, HS 32, causal: forward ~9× faster than v0 (98 → 10.5
+// ms), backward ~2.5× (64 → 25.5 ms). exp is kernels/fastmath.h's (vectorised; rel. error < 2e-7).
+// No sum depends on the vector width or the chunking: each s_j, o_d, dk_jd … is its own
+// chain in a fixed order.
 
 typedef struct FlashScratch {
     float *kt, *vt;     // (HS, BC) the key / value tile transposed
@@ -241,7 +249,8 @@ static void transpose_tile(const float *restrict x, size_t R, int n, int HS, flo
     for (int j = 0; j < n; j++)
         for (int d = 0; d < HS; d++) t[(size_t)d * ATTN_BC + j] = x[(size_t)j * R + d];
     if (n < ATTN_BC)
-        for (int d = 0; d < HS; d++) memset(t + (size_t)d * ATTN_BC + n, 0, (ATTN_BC - n) * sizeof(float));
+        for (int d = 0; d < HS; d++)
+            memset(t + (size_t)d * ATTN_BC + n, 0, (size_t)(ATTN_BC - n) * sizeof(float));
 }
 
 // s[j] = (q · column j of kt) · scale for the whole tile: d outer, j inner (vectorised over j,
@@ -279,7 +288,8 @@ static inline float tile_sum(const float *restrict p)
     float lane[8] = {0};
     for (int j = 0; j < ATTN_BC; j += 8)
         for (int l = 0; l < 8; l++) lane[l] += p[j + l];
-    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+           ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
 // p[j] = exp(s[j] − sub) for j < n, 0 beyond (the masked keys and the padding of a last tile).
@@ -409,7 +419,8 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
 {
     const int T = hd->T, HS = hd->HS;
     for (int i = 0; i < T; i++) {
-        const float *restrict a = hd->dout + (size_t)i * hd->RO, *restrict o = hd->o + (size_t)i * hd->RO;
+        const float *restrict a = hd->dout + (size_t)i * hd->RO;
+        const float *restrict o = hd->o + (size_t)i * hd->RO;
         float D = 0.0f;
         for (int d = 0; d < HS; d++) D += a[d] * o[d];
         f->D[i] = D;
