@@ -15,9 +15,3 @@ void decoding_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
     (void)ch, (void)f, (void)g, (void)c;
     chapter_section("10. Decoding (stub)");
 }
-void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
-{
-    (void)ch, (void)f, (void)g, (void)c;
-    chapter_section("11. LoRA (stub)");
-}
-
