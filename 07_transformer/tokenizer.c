@@ -68,14 +68,15 @@ static void lecture_example(Chapter *ch)
 }
 
 /* SentencePiece's BPE on the same training and validation text (scripts/peer_spm.py); prints
- * a line of the comparison or why it is skipped. */
-static void sentencepiece_side_by_side(Chapter *ch, const CharCorpus *c, int V, double our_s)
+ * a line of the comparison or why it is skipped. Returns its bytes per token (a line end
+ * counted as a token), 0 when skipped. */
+static double sentencepiece_side_by_side(Chapter *ch, const CharCorpus *c, int V, double our_s)
 {
     const uint8_t *val = c->text + c->n_train;
     size_t n_val = c->n - c->n_train;
     if (ch->cli.quick) {
         printf("  %-22s skipped with --quick (it takes a few seconds)\n", "SentencePiece BPE");
-        return;
+        return 0;
     }
     char dir[DL_PATH_LEN], train_path[DL_PATH_LEN], val_path[DL_PATH_LEN], vocab[16];
     cli_out_subdir(&ch->cli, "spm", dir, sizeof dir);
@@ -101,7 +102,7 @@ static void sentencepiece_side_by_side(Chapter *ch, const CharCorpus *c, int V, 
     if (peer_script_values(ch->cli.argv ? ch->cli.argv[0] : "./run", "peer_spm.py",
                            threads_get(), 3, KEYS, v, why, sizeof why) < 3) {
         printf("  %-22s skipped: %s\n", "SentencePiece BPE", why);
-        return;
+        return 0;
     }
     size_t lines = 0;
     for (size_t i = 0; i < n_val; i++) lines += val[i] == '\n';
@@ -118,6 +119,7 @@ static void sentencepiece_side_by_side(Chapter *ch, const CharCorpus *c, int V, 
     metrics_set(&ch->metrics, "spm_val_tokens_per_byte", v[1] / v[2]);
     metrics_set(&ch->metrics, "spm_val_tokens_per_byte_with_newlines", with_nl / v[2]);
     metrics_set(&ch->metrics, "spm_train_s", v[0]);
+    return v[2] / with_nl;
 }
 
 void tokenizer_section(Chapter *ch, const Flags *f, const CharCorpus *c, Bpe *bpe)
@@ -169,9 +171,6 @@ void tokenizer_section(Chapter *ch, const Flags *f, const CharCorpus *c, Bpe *bp
         n_points++;
         if (k == bpe->n_merges) break;
     }
-    PlotSeries s = {"byte-level BPE (validation text)", xs, ys, n_points, "linespoints pt 7 ps 0.6"};
-    plot_lines(ch->cli.out_dir, "bpe_compression", "BPE compression against vocabulary size",
-               "vocabulary size V", "bytes per token", &s, 1, false);
 
     // Round trip and speed on the validation text, speed on the training text too (1 MB).
     t0 = now_seconds();
@@ -206,7 +205,14 @@ void tokenizer_section(Chapter *ch, const Flags *f, const CharCorpus *c, Bpe *bp
            "train s");
     printf("  %-22s %10zu %12.3f %12.3f %10.2f\n", "ours (byte-level BPE)", val_tok, 1.0 / bpt,
            bpt, train_s);
-    sentencepiece_side_by_side(ch, c, V, train_s);
+    float spm_x = (float)V, spm_y = (float)sentencepiece_side_by_side(ch, c, V, train_s);
+    PlotSeries s[2] = {
+        {"byte-level BPE (validation text)", xs, ys, n_points, "linespoints pt 7 ps 0.6"},
+        {"SentencePiece BPE at V (a line end counted as a token)", &spm_x, &spm_y, 1,
+         "points pt 9 ps 2"},
+    };
+    plot_lines(ch->cli.out_dir, "bpe_compression", "BPE compression against vocabulary size",
+               "vocabulary size V", "bytes per token", s, spm_y > 0 ? 2 : 1, false);
 
     char path[DL_PATH_LEN];
     if (!path_join(path, sizeof path, ch->cli.out_dir, "bpe.txt"))
