@@ -17,8 +17,8 @@
  * encoder (post-LN, bidirectional, sinusoidal positions, token types, embedding LayerNorm,
  * untied head), with LoRA adapters on the decoder.
  * The KV cache: gpt_decode_step equals gpt_next_logits at every position (1e-5 + 1e-4·|x|),
- * with and without bias and with adapters; GptLm reuses the cache when the prefix extends it
- * and restarts when it does not (a cropped context).
+ * with and without bias and with adapters (rank 4 and 70); GptLm reuses the cache when the
+ * prefix extends it and restarts when it does not (a cropped context).
  * LoRA: r·(in + out) per adapter, the adapted model starts equal to the base, differs after a
  * random b, and gpt_merge_lora gives the adapted outputs back (1e-5).
  * Parameter counts: GPT-2 small 124,439,808 and BERT-base 109,482,240 (Hugging Face's
@@ -260,15 +260,15 @@ static void random_model(Gpt *g, Model *m, const GptConfig *cfg, uint64_t seed)
     }
 }
 
-static void kv_case(const GptConfig *cfg, bool lora)
+static void kv_case(const GptConfig *cfg, int lora_r)
 {
     Model m;
     Gpt g;
     random_model(&g, &m, cfg, 11);
-    if (lora) {
+    if (lora_r) {
         Rng r;
         rng_seed(&r, 3);
-        gpt_add_lora(&g, 4, 8.0f, &r, NULL);
+        gpt_add_lora(&g, lora_r, 2.0f * (float)lora_r, &r, NULL);
         for (int l = 0; l < cfg->L; l++) {
             tensor_fill_normal(g.blocks[l].lora_qkv.b, &r, 0.0f, 0.1f);
             tensor_fill_normal(g.blocks[l].lora_proj.b, &r, 0.0f, 0.1f);
@@ -315,13 +315,14 @@ START_TEST(test_kv_cache_equals_whole_forward)
 {
     GptConfig c = {.V = 13, .T = 12, .L = 2, .NH = 4, .C = 16, .bias = true, .causal = true,
                    .pos = POS_LEARNED};
-    kv_case(&c, false);
+    kv_case(&c, 0);
     c.bias = false;
-    kv_case(&c, true);
+    kv_case(&c, 4);
+    kv_case(&c, 70);   // a rank above the cache's 64-column chunk
     c.pos = POS_SINUSOIDAL;
     c.untied_head = true;
     c.ffn = 24;
-    kv_case(&c, false);
+    kv_case(&c, 0);
 }
 END_TEST
 
