@@ -19,6 +19,7 @@
  * The KV cache: gpt_decode_step equals gpt_next_logits at every position (1e-5 + 1e-4·|x|),
  * with and without bias and with adapters (rank 4 and 70); GptLm reuses the cache when the
  * prefix extends it and restarts when it does not (a cropped context).
+ * Threads: one training step's loss and gradients are the same bits with 1 and 2 threads.
  * LoRA: r·(in + out) per adapter, the adapted model starts equal to the base, differs after a
  * random b, and gpt_merge_lora gives the adapted outputs back (1e-5).
  * Parameter counts: GPT-2 small 124,439,808 and BERT-base 109,482,240 (Hugging Face's
@@ -35,6 +36,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/tape.h"
 #include "base/rng.h"
+#include "base/threads.h"
 #include "nn/params.h"
 #include "nn/transformer.h"
 #include "ops/loss.h"
@@ -326,6 +328,50 @@ START_TEST(test_kv_cache_equals_whole_forward)
 }
 END_TEST
 
+// ---- threads ----
+
+// loss and every gradient of one step of a B 4 × T 32 batch with n threads, into out
+static void one_step(int n_threads, float *out)
+{
+    threads_set(n_threads);
+    GptConfig c = {.V = 29, .T = 32, .L = 2, .NH = 4, .C = 64, .causal = true, .pos = POS_LEARNED};
+    Model m;
+    Gpt g;
+    random_model(&g, &m, &c, 41);
+    Rng r;
+    rng_seed(&r, 2);
+    int tok[4 * 32], tgt[4 * 32];
+    for (int i = 0; i < 4 * 32; i++) {
+        tok[i] = (int)rng_below(&r, 29);
+        tgt[i] = (int)rng_below(&r, 29);
+    }
+    params_zero_grad(&m.p);
+    Tensor *l = loss_of(&g, &m.tp, tok, tgt, 4, 32);
+    tape_backward(&m.tp, l);
+    out[0] = tensor_item(l);
+    size_t k = 1;
+    for (int i = 0; i < m.p.n; i++) {
+        memcpy(out + k, m.p.items[i]->grad, m.p.items[i]->size * sizeof *out);
+        k += m.p.items[i]->size;
+    }
+    model_free(&m);
+    threads_set(1);
+}
+
+START_TEST(test_same_bits_with_1_and_2_threads)
+{
+    GptConfig c = {.V = 29, .T = 32, .L = 2, .NH = 4, .C = 64, .causal = true, .pos = POS_LEARNED};
+    const size_t n = 1 + gpt_param_count(&c);
+    float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    one_step(1, a);
+    one_step(2, b);
+    ck_assert_msg(memcmp(a, b, n * sizeof *a) == 0, "loss or gradients differ between 1 and 2 "
+                  "threads");
+    free(a);
+    free(b);
+}
+END_TEST
+
 // ---- attention maps ----
 
 START_TEST(test_attention_maps_are_distributions)
@@ -566,6 +612,7 @@ static Suite *gpt_suite(void)
     TCase *p = tcase_create("properties");
     tcase_set_timeout(p, 120);
     tcase_add_test(p, test_kv_cache_equals_whole_forward);
+    tcase_add_test(p, test_same_bits_with_1_and_2_threads);
     tcase_add_test(p, test_attention_maps_are_distributions);
     tcase_add_test(p, test_lora_counts_start_and_merge);
     tcase_add_test(p, test_adamw_decay_min_ndim);
