@@ -23,7 +23,8 @@
  * LoRA: r·(in + out) per adapter, the adapted model starts equal to the base, differs after a
  * random b, and gpt_merge_lora gives the adapted outputs back (1e-5).
  * Parameter counts: GPT-2 small 124,439,808 and BERT-base 109,482,240 (Hugging Face's
- * BertModel for bert-base-uncased) from the formula, checked term by term; built in C and
+ * BertModel for bert-base-uncased) from the formula, checked term by term and against the
+ * counts of the same layouts built from torch modules (the fixture); built in C and
  * counted: GPT-2 small itself (~1 s) and a BERT-shaped encoder at a small size (building
  * BERT-base too would double the test's second and gigabyte for no new structure).
  */
@@ -505,6 +506,13 @@ START_TEST(test_param_counts_formula_and_built)
     ck_assert_uint_eq(gpt_param_count(&bb),
                       30522 * C + 512 * C + 2 * C + 2 * C + 12 * block + C * C + C);
     ck_assert_uint_eq(gpt_param_count(&bb), 109482240);
+    // the same two counts from torch modules (scripts/gen_fixtures_gpt.py, on the meta device)
+    Fixture f;
+    fixture_load(&f, FIX);
+    FixBlock *counts = fixture_get(&f, "counts");
+    ck_assert_uint_eq(gpt_param_count(&g2), (size_t)counts->v[0]);
+    ck_assert_uint_eq(gpt_param_count(&bb), (size_t)counts->v[1]);
+    fixture_free(&f);
     GptConfig small = {.V = 65, .T = 64, .L = 4, .NH = 4, .C = 128, .causal = true,
                        .pos = POS_LEARNED};
     // the chapter's model without bias: 4·(4·128² + 8·128²) + 2·128·4 + 65·128 + 64·128 + 128
