@@ -140,7 +140,7 @@ void bert_section(Chapter *ch, const Flags *f, const CharCorpus *c, double gpt_n
     Model m;
     model_init(&m, "07_transformer/bert");
     gpt_init(&bt.g, &m, &cfg, &rng);
-    const int iters = cli->quick ? 20 : (f->iters >= 10 ? f->iters / 10 : 1);
+    const int iters = cli->quick ? 20 : (f->iters >= 4 ? f->iters / 4 : 1);
     printf("encoder: %d post-LN layers, %d heads, d_model %d, context %d, bidirectional "
            "attention, biases, embedding LayerNorm, tied head; V = %d characters + [MASK]; "
            "%zu parameters\n", cfg.L, cfg.NH, cfg.C, cfg.T, c->chars.V, params_count(&m.p));
@@ -167,8 +167,8 @@ void bert_section(Chapter *ch, const Flags *f, const CharCorpus *c, double gpt_n
     train_run(&task, &ws.src, &tc, &rng, &log);
     const double secs = log.seconds[log.epochs_run];
     double acc, acc_mask, loss;
-    bert_accuracy(&bt, c->ids + c->n_train, c->n - c->n_train, cli->seed + 99, &acc, &acc_mask,
-                  &loss);
+    bert_accuracy(&bt, c->ids + c->n_train, chapter_eval_chars(c, cli->quick), cli->seed + 99,
+                  &acc, &acc_mask, &loss);
     printf("  %ld iterations in %.1f s; on the validation part (masks from a fixed seed):\n",
            log.steps, secs);
     printf("  %-52s %10s\n", "", "accuracy");

@@ -25,6 +25,7 @@
 #include "base/arena.h"
 #include "base/rng.h"
 #include "base/threads.h"
+#include "bench/attn_bench.h"
 #include "kernels/attention.h"
 #include "ops/activation.h"
 #include "ops/attention.h"
@@ -319,6 +320,81 @@ START_TEST(test_attn_probs_rows_and_output)
 }
 END_TEST
 
+// Evaluation (tape not recording): the same output, no node, no grad.
+START_TEST(test_attention_without_recording)
+{
+    Rng r;
+    rng_seed(&r, 13);
+    const AttnShape s = {2, 35, 2, 8, true};
+    const size_t n = (size_t)s.B * s.T * s.NH * s.HS;
+    float *qkv, *R;
+    random_case(&s, &r, &qkv, &R);
+    float *out = malloc(n * sizeof(float)), *dq = malloc(3 * n * sizeof(float));
+    for (int k = 0; k < ATTN_LADDER.n_rungs; k++) {
+        select_attn(k);
+        run_attention(&s, qkv, R, out, dq);
+        Arena a;
+        arena_init(&a, "eval");
+        Tape tp;
+        tape_init(&tp, &a);
+        tape_set_recording(&tp, false);
+        Tensor *x = tensor_param(&a, 3, (int[]){s.B, s.T, 3 * s.NH * s.HS}, "qkv");
+        tensor_copy_from(x, qkv, x->size);
+        Tensor *y = op_attention(&tp, x, s.NH, s.causal);
+        ck_assert_ptr_null(y->node);
+        ck_assert_ptr_null(y->grad);
+        ck_assert_msg(memcmp(y->data, out, n * sizeof(float)) == 0,
+                      "%s: evaluation output differs from the recorded one",
+                      ATTN_LADDER.rungs[k].name);
+        arena_free(&a);
+    }
+    ladder_select(&ATTN_LADDER, "auto");
+    free(qkv);
+    free(R);
+    free(out);
+    free(dq);
+}
+END_TEST
+
+// The benchmark's memory column is measured, not computed: v0 keeps the B·NH·T² matrix P,
+// v1/v2 only T floats per head (plus a fixed scratch), and the measured arena peak agrees with
+// saved_floats + scratch_floats to within the op's few bookkeeping bytes.
+START_TEST(test_bench_measures_memory)
+{
+    FILE *sink = tmpfile();
+    ck_assert_ptr_nonnull(sink);
+    AttnBenchConfig c = {.B = 1, .NH = 2, .HS = 16, .max_T = 256};
+    AttnBenchResult res;
+    attn_bench_rungs(&c, 1, sink, NULL, &res);
+    fclose(sink);
+    ck_assert_int_eq(res.n_T, 1);
+    ck_assert_int_eq(res.T[0], 256);
+    const double p_mb = 2.0 * 256 * 256 * 4 / 1e6;     // v0's P
+    const AttnBenchCell *v0 = &res.cell[0][0];
+    ck_assert(!v0->skipped);
+    ck_assert_msg(v0->peak_mb >= p_mb && v0->peak_mb < 1.05 * p_mb,
+                  "v0 measured %.4f MB, its P alone is %.4f MB", v0->peak_mb, p_mb);
+    for (int k = 0; k < res.n_rungs; k++) {
+        const AttnBenchCell *cell = &res.cell[0][k];
+        ck_assert_msg(fabs(cell->peak_mb - cell->formula_mb) < 0.002,
+                      "%s: measured %.4f MB vs formula %.4f MB", ATTN_LADDER.rungs[k].name,
+                      cell->peak_mb, cell->formula_mb);
+        ck_assert_msg(cell->max_err < 1e-5, "%s: max|err| vs v0 %g", ATTN_LADDER.rungs[k].name,
+                      cell->max_err);
+        ck_assert(cell->ms_fwd > 0 && cell->ms_fwdbwd > 0 && cell->gflops_fwd > 0);
+        if (k > 0) ck_assert_msg(cell->peak_mb < v0->peak_mb / 10, "%s: %.4f MB, v0 %.4f MB",
+                                 ATTN_LADDER.rungs[k].name, cell->peak_mb, v0->peak_mb);
+    }
+    // v0 skipped where its P exceeds the cap
+    AttnBenchConfig cap = c;
+    cap.v0_max_mb = 0.1;
+    sink = tmpfile();
+    attn_bench_rungs(&cap, 1, sink, NULL, &res);
+    fclose(sink);
+    ck_assert(res.cell[0][0].skipped && !res.cell[0][1].skipped);
+}
+END_TEST
+
 // ---- gradient checks ----
 
 typedef struct AttnCtx { int NH; bool causal; } AttnCtx;
@@ -442,6 +518,8 @@ static Suite *attention_suite(void)
     tcase_add_test(p, test_rungs_agree_with_v0_and_threads);
     tcase_add_test(p, test_backward_accumulates);
     tcase_add_test(p, test_attn_probs_rows_and_output);
+    tcase_add_test(p, test_attention_without_recording);
+    tcase_add_test(p, test_bench_measures_memory);
     suite_add_tcase(s, p);
     TCase *g = tcase_create("gradcheck");
     tcase_set_timeout(g, 60);

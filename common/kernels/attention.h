@@ -34,7 +34,9 @@ typedef struct AttnShape {
 
 typedef struct AttnImpl {
     /* Floats of the state the forward keeps for backward (v0: P, B·NH·T·T; v1/v2: the
-     * log-sum-exp, B·NH·T) and of the scratch it needs while running (per thread). */
+     * log-sum-exp, B·NH·T) and of the scratch it needs while running (per thread: v2 counts
+     * one slot for each thread of the pool at the time of the call, so the caller allocates
+     * exactly scratch_floats; forward and backward can share one scratch). */
     size_t (*saved_floats)(const AttnShape *s);
     size_t (*scratch_floats)(const AttnShape *s);
     /* qkv (B, T, 3C) → out (B, T, C); writes saved (saved_floats) for backward. */

@@ -3,7 +3,8 @@
  *
  * op_attention runs the selected rung of ATTN_LADDER and keeps in the step arena what that
  * rung's backward needs (v0: P, B·NH·T² floats; v1/v2: the log-sum-exp, B·NH·T); the rung is
- * remembered in the node, so backward uses the same one even if --kernel changes in between.
+ * remembered in the node, so backward uses the same one even if --kernel changes in between,
+ * and so is the forward's scratch, which backward reuses: the op's memory is saved + scratch.
  * op_layernorm follows torch.nn.LayerNorm (biased variance, eps inside the square root).
  */
 #include "ops/attention.h"
@@ -20,7 +21,9 @@ typedef struct AttnSaved {
     AttnShape shape;
     const AttnImpl *impl;
     float *saved;       // the rung's saved state (impl->saved_floats)
-    Arena *arena;       // scratch for backward
+    float *scratch;     // the forward's scratch (dead after it), reused by backward …
+    size_t n_scratch;   // … when it is big enough (the thread count may have changed since)
+    Arena *arena;       // for a bigger scratch
 } AttnSaved;
 
 static float *scratch_of(Arena *a, size_t n)
@@ -34,7 +37,8 @@ static void attention_backward(Node *n)
     AttnSaved *s = n->saved;
     Tensor *qkv = n->in[0];
     if (!qkv->grad) return;
-    float *scratch = scratch_of(s->arena, s->impl->scratch_floats(&s->shape));
+    const size_t need = s->impl->scratch_floats(&s->shape);
+    float *scratch = need <= s->n_scratch ? s->scratch : scratch_of(s->arena, need);
     s->impl->backward(&s->shape, qkv->data, n->out->data, s->saved, n->out->grad, qkv->grad,
                       scratch);
 }
@@ -54,12 +58,14 @@ Tensor *op_attention(Tape *tp, Tensor *qkv, int NH, bool causal)
     const AttnImpl *impl = attn_impl();
     Tensor *y = tape_output(tp, 3, (int[]){B, T, C}, &qkv, 1);
     float *saved = scratch_of(tp->arena, impl->saved_floats(&sh));
-    float *scratch = scratch_of(tp->arena, impl->scratch_floats(&sh));
+    const size_t n_scratch = impl->scratch_floats(&sh);
+    float *scratch = scratch_of(tp->arena, n_scratch);
     impl->forward(&sh, qkv->data, y->data, saved, scratch);
     Node *n = tape_record(tp, "attention", attention_backward, y, &qkv, 1);
     if (n) {
         AttnSaved *s = arena_alloc(tp->arena, sizeof *s);
-        *s = (AttnSaved){.shape = sh, .impl = impl, .saved = saved, .arena = tp->arena};
+        *s = (AttnSaved){.shape = sh, .impl = impl, .saved = saved, .scratch = scratch,
+                        .n_scratch = n_scratch, .arena = tp->arena};
         n->saved = s;
     }
     return y;
