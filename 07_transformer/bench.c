@@ -261,6 +261,9 @@ void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
         row[k].nocache = gb.nocache_tps;
         row[k].cache = gb.cache_tps;
         row[k].same = gb.same;
+        printf("  measured ours at %d thread%s: training %.0f tokens/s, generation %.0f (no "
+               "cache) and %.0f (KV cache) tokens/s%s\n", thr[k], thr[k] > 1 ? "s" : "",
+               row[k].train, row[k].nocache, row[k].cache, quick ? "" : "; now PyTorch …");
         if (quick) {
             row[k].peer = false;
             snprintf(why, sizeof why, "--quick: the PyTorch peer is not run");
