@@ -326,6 +326,9 @@ START_TEST(test_kv_cache_equals_whole_forward)
     c.untied_head = true;
     c.ffn = 24;
     kv_case(&c, 0);
+    c.post_ln = true;   // Vaswani's decoder: post-LN, no ln_f; with an embedding LayerNorm
+    c.emb_ln = true;
+    kv_case(&c, 3);
 }
 END_TEST
 
