@@ -169,10 +169,10 @@ void lora_section(Chapter *ch, const Flags *f, Gpt *g, const CharCorpus *c)
     printf("before: validation loss %.4f nats/char (next-character accuracy %.2f %%); on "
            "Shakespeare's validation text %.4f\n", loss_before, acc_before, shakes_before);
 
-    // a prompt from the new text: its first verse's opening words, as the GPT's ids
-    int prompt[16];
-    const int n_prompt = n_train < 16 ? (int)n_train : 12;
-    memcpy(prompt, ids, (size_t)n_prompt * sizeof *prompt);
+    // a prompt from the new text: its first 12 characters ("In the begin" for the KJV)
+    int prompt[12];
+    const int n_prompt = 12;   // n_train >= 4T + 2 (checked above)
+    memcpy(prompt, ids, sizeof prompt);
     const int n_sample = cli->quick ? 80 : 240;
     print_sample(g, &c->chars, prompt, n_prompt, n_sample, cli->seed + 1100,
                  "the base GPT, before the fine-tune");
