@@ -193,6 +193,19 @@ static GenBench time_generation(Gpt *g, int rounds, uint64_t seed)
     return res;
 }
 
+// The 1-minute load average (/proc/loadavg), or -1: the figures below are only comparable on
+// a machine that is not busy with something else.
+static double load_average(void)
+{
+    FILE *fp = fopen("/proc/loadavg", "r");
+    double l = -1;
+    if (fp) {
+        if (fscanf(fp, "%lf", &l) != 1) l = -1;
+        fclose(fp);
+    }
+    return l;
+}
+
 // ---- the peer ----
 enum { PK_TRAIN, PK_NOCACHE, PK_CACHE, PK_SAME, PK_N };
 static const char *const PEER_KEYS[PK_N] = {"train_tokens_per_s=", "gen_nocache_tokens_per_s=",
@@ -249,6 +262,14 @@ void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
            cfg.L, cfg.NH, cfg.C, B, gpt_param_count(&cfg), warmup, steps, cfg.T - 1, PEER_SCRIPT,
            fpt / 1e6);
 
+    double load = load_average();
+    if (load >= 0) {
+        printf("Load average before the measurements: %.2f on %d threads%s\n", load, max_threads,
+               load > 0.5 * max_threads ? " — the machine is busy with other work: every figure "
+               "below (ours and PyTorch's alike) is depressed and noisy; compare the ratios, "
+               "measured back to back" : "");
+        metrics_set(&ch->metrics, "bench_loadavg", load);
+    }
     int thr[2] = {1, 2}, n_thr = max_threads >= 2 ? 2 : 1;
     struct { double train, loss, gflops, peak, nocache, cache; bool same;
              double p[PK_N]; bool peer; } row[2];
