@@ -63,6 +63,15 @@ static double train_flops_per_token(const GptConfig *c)
     return 6 * N + 12.0 * c->L * c->C * c->T;
 }
 
+/* FLOPs of one KV-cache step at the mean position of a round ((T − 1)/2 cached keys): the
+ * matrix-vector products 2·(12·C²·L) (qkv, W^O, the FFN) + 2·V·C (the tied head) + the
+ * attention 4·L·C·pos (q·k and p·v over the cached positions). */
+static double gen_flops_per_token(const GptConfig *c)
+{
+    double C = c->C, pos = (c->T - 1) / 2.0;
+    return 2 * 12 * C * C * c->L + 2.0 * c->V * C + 4 * c->L * C * pos;
+}
+
 // ---- (b) training ----
 typedef struct TrainBench {
     double tokens_per_s, loss;
@@ -304,14 +313,17 @@ void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
         ratio_str(r2, sizeof r2, row[k].cache, row[k].p[PK_CACHE]);
         printf("  %-34s %8d %14.0f %14.0f %8s\n", "no cache (whole forward per token)", thr[k],
                row[k].nocache, row[k].p[PK_NOCACHE], r1);
-        printf("  %-34s %8d %14.0f %14.0f %8s   (KV cache speed-up: ours %.1fx, PyTorch's "
-               "%.1fx; same tokens with and without: ours %s, PyTorch's %s)\n", "KV cache",
-               thr[k], row[k].cache, row[k].p[PK_CACHE], r2, row[k].cache / row[k].nocache,
+        double gg = row[k].cache * gen_flops_per_token(&cfg) / 1e9;
+        printf("  %-34s %8d %14.0f %14.0f %8s   (ours %.2f GFLOP/s, matrix-vector work; KV cache "
+               "speed-up: ours %.1fx, PyTorch's %.1fx; same tokens with and without: ours %s, "
+               "PyTorch's %s)\n", "KV cache", thr[k], row[k].cache, row[k].p[PK_CACHE], r2, gg,
+               row[k].cache / row[k].nocache,
                row[k].p[PK_NOCACHE] > 0 ? row[k].p[PK_CACHE] / row[k].p[PK_NOCACHE] : 0,
                row[k].same ? "yes" : "NO", !row[k].peer ? "-" : row[k].p[PK_SAME] == 1 ? "yes" : "NO");
         metrics_setf(&ch->metrics, row[k].nocache, "bench_gen_nocache_tokens_per_s_t%d", thr[k]);
         metrics_setf(&ch->metrics, row[k].cache, "bench_gen_cache_tokens_per_s_t%d", thr[k]);
         metrics_setf(&ch->metrics, row[k].same ? 1 : 0, "bench_gen_same_t%d", thr[k]);
+        metrics_setf(&ch->metrics, gg, "bench_gen_cache_gflops_t%d", thr[k]);
         if (row[k].peer) {
             metrics_setf(&ch->metrics, row[k].p[PK_NOCACHE],
                          "bench_gen_torch_nocache_tokens_per_s_t%d", thr[k]);
