@@ -23,7 +23,9 @@
 #   wordeval    the analogy questions or similarity pairs, by the first byte (data/wordeval.h)
 #   imdb        an IMDb review's name and bytes: imdb_check_review (data/imdb.h), then tokenize
 #               (data/tokenize.h) with options from the first byte, stemming included
-FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb
+#   bpe         the BPE tokenizer file: bpe_parse, then encode/decode of a short text with the
+#               tokenizer it accepts, and bpe_train on that text (data/bpe.h)
+FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb bpe
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

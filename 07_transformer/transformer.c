@@ -133,6 +133,12 @@ static int *encode_prompt(const Vocab *v, const char *prompt, int *n)
 // endregion
 // region: evaluation
 
+size_t chapter_eval_chars(const CharCorpus *c, bool quick)
+{
+    const size_t n_val = c->n - c->n_train;
+    return quick && n_val > 32768 ? 32768 : n_val;
+}
+
 double gpt_stream_accuracy(Gpt *g, const int *tokens, size_t n, int B, int T, double *loss)
 {
     TokenBatcher tb;
@@ -268,14 +274,15 @@ void gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, Gpt *g, doubl
     GptRun r = {.label = "char GPT", .prefix = "gpt", .model = GPT_MODEL,
                 .cfg = chapter_gpt_config(f, cli->quick, c->chars.V), .iters = f->iters,
                 .B = 12, .main = true, .chars = &c->chars};
-    const size_t n_val = c->n - c->n_train;
+    const size_t n_val = chapter_eval_chars(c, cli->quick);
     // The per-epoch validation loss: on the first 16,384 characters of the validation part
     // (nanoGPT averages 20 random batches of 12 × 64 = 15,360 in its CPU run); the final one on
     // the whole validation part, below.
     const size_t n_val_epoch = n_val < 16384 ? n_val : 16384;
     const GptConfig *k = &r.cfg;
-    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%)\n", c->path,
-           c->n, k->V, c->n_train, n_val);
+    printf("%s: %zu characters, V = %d; train %zu, validation %zu (the last 10 %%%s)\n", c->path,
+           c->n, k->V, c->n_train, c->n - c->n_train, cli->quick ? "; --quick evaluates its "
+           "first 32,768" : "");
     printf("GPT: %d layers, %d heads, d_model %d, context %d, batch %d, no bias, tied head, no "
            "dropout; AdamW lr 1e-3 (β 0.9, 0.99), weight decay 0.1 on matrices and embeddings, "
            "warm-up %d then cosine to 1e-4, clip 1.0; %d iterations%s\n", k->L, k->NH, k->C, k->T,
@@ -293,7 +300,7 @@ void gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, Gpt *g, doubl
     *next_char_acc = acc;
     printf("  %ld iterations in %.1f s: %.0f training tokens/s (%d thread(s))\n", log.steps,
            r.seconds, toks / r.seconds, threads_get());
-    printf("  validation (all %zu characters, windows of %d): %.4f nats/char = %.4f bits/char; "
+    printf("  validation (%zu characters, windows of %d): %.4f nats/char = %.4f bits/char; "
            "nanoGPT's published %.2f (its CPU run, 2000 iterations)%s\n", n_val, k->T, val_loss,
            val_loss / LN2, NANOGPT_VAL_LOSS, cli->quick ? " — --quick trains a smaller model "
            "briefly, so expect far higher" : "");
@@ -355,15 +362,17 @@ void attention_maps_section(Chapter *ch, const CharCorpus *c, Gpt *g)
                 char name[64], title[160];
                 snprintf(name, sizeof name, "attn_layer%d_head%d", l, h);
                 snprintf(title, sizeof title, "layer %d head %d: P(query row attends to key "
-                         "column), \\\"%.24s…\\\"", l, h, line);
+                         "column) on “%.24s…”", l, h, line);
                 plot_heatmap(ch->cli.out_dir, name, title, "key position (earlier characters)",
                              "query position", A, T, T);
             }
         }
     }
+    double uniform = 0;   // a head spreading evenly over the i + 1 visible positions
+    for (int i = 1; i < T; i++) uniform += 1.0 / (i + 1);
     printf("(mean over the query positions 1 … %d of the attention on itself, on the previous "
            "character, on the first one, and the mean distance looked back; a uniform causal "
-           "head gives previous ≈ %.3f)\n", T - 1, log((double)T) / (T - 1));
+           "head gives previous = %.3f)\n", T - 1, uniform / (T - 1));
     printf("the most 'previous-character' head: layer %d head %d, %.0f %% of its attention on "
            "the character just before — the bigram statistics of the text; heads with a larger "
            "mean distance gather the word and the line so far. PNGs: attn_layer<l>_head<h>.png "
@@ -380,7 +389,7 @@ void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe
 {
     chapter_section("8. The same GPT on BPE tokens: bits per character");
     const Cli *cli = &ch->cli;
-    const size_t n_val = c->n - c->n_train;
+    const size_t n_val = chapter_eval_chars(c, cli->quick);   // the text section 6 scored
     int *train = dl_malloc(c->n_train * sizeof *train, "BPE train ids");
     int *val = dl_malloc(n_val * sizeof *val, "BPE validation ids");
     const size_t nt = bpe_encode(bpe, c->text, c->n_train, train);
@@ -390,7 +399,7 @@ void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe
            (double)c->n_train / (double)nt, n_val, nv);
     GptRun r = {.label = "BPE GPT", .prefix = "bpe_gpt", .model = "07_transformer/bpe_gpt",
                 .cfg = chapter_gpt_config(f, cli->quick, bpe->V),
-                .iters = cli->quick ? 20 : (f->iters >= 8 ? f->iters / 8 : 1), .B = 12};
+                .iters = cli->quick ? 20 : (f->iters >= 4 ? f->iters / 4 : 1), .B = 12};
     const GptConfig *k = &r.cfg;
     printf("the same GPT (V = %d, context %d tokens ≈ %.0f characters), %d iterations (a shorter "
            "run than section 6's %d)\n", k->V, k->T, k->T * (double)c->n_train / (double)nt,

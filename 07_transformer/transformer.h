@@ -60,6 +60,10 @@ typedef struct CharCorpus {
  * sizes (transformer.c). */
 GptConfig chapter_gpt_config(const Flags *f, bool quick, int V);
 
+/* The validation characters sections 6–9 score: the whole last 10 % (--quick: its first
+ * 32,768). */
+size_t chapter_eval_chars(const CharCorpus *c, bool quick);
+
 /* Next-token accuracy (%) and mean cross-entropy (nats/token, into *loss) of g on the stream
  * tokens (n) cut into rows of B and windows of T (eval_lm's layout, train/eval.h): every scored
  * position predicts the token after it from the tokens before it in its window. */

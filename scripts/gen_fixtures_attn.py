@@ -108,7 +108,8 @@ def ln_fixture(w, g, n, case):
 
 
 def gelu_fixture(w, g):
-    x = f32(torch.linspace(-4.0, 4.0, 33) + 0.01 * torch.randn(33, generator=g)).requires_grad_(True)
+    x = f32(torch.linspace(-4.0, 4.0, 33) + 0.01 * torch.randn(33, generator=g))
+    x.requires_grad_(True)
     R = f32(torch.randn(33, generator=g))
     y = F.gelu(x)
     (y * R).sum().backward()

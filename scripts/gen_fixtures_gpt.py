@@ -24,6 +24,9 @@ The weights are float32 values (what the C test loads), drawn larger than nanoGP
 (std 0.2, LayerNorm γ = 1 + N(0, 0.1), β and biases N(0, 0.1)) so that every gradient is well
 away from zero. Logits, loss and gradients are computed in float64 from them; the 10 steps run
 in float32, as a training run does.
+Also counts (2): the parameters of GPT-2 small (nanoGPT's GPT, V 50257, T 1024, L 12, C 768,
+bias) and of BERT-base (Hugging Face's BertModel layout), built from torch modules on the meta
+device (no memory).
 """
 import math
 import os
@@ -175,6 +178,46 @@ def case(w, g, tag, bias):
     print("%s: loss %.6f, after %d AdamW steps %.6f" % (tag, loss.item(), STEPS, losses[-1]))
 
 
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def gpt2_small_count():
+    """nanoGPT's GPT with GPT-2 small's configuration (V 50257, T 1024, L 12, NH 12, C 768, bias),
+    built on the meta device (shapes only, no memory); the tied lm_head counted once."""
+    Cg, Lg, dev = 768, 12, "meta"
+    def block():
+        return nn.ModuleDict(dict(
+            ln_1=nn.LayerNorm(Cg, device=dev), ln_2=nn.LayerNorm(Cg, device=dev),
+            c_attn=nn.Linear(Cg, 3 * Cg, device=dev), c_proj=nn.Linear(Cg, Cg, device=dev),
+            c_fc=nn.Linear(Cg, 4 * Cg, device=dev), mlp_proj=nn.Linear(4 * Cg, Cg, device=dev)))
+    m = nn.ModuleDict(dict(wte=nn.Embedding(50257, Cg, device=dev),
+                           wpe=nn.Embedding(1024, Cg, device=dev),
+                           h=nn.ModuleList([block() for _ in range(Lg)]),
+                           ln_f=nn.LayerNorm(Cg, device=dev)))
+    return count(m)
+
+
+def bert_base_count():
+    """Hugging Face's BertModel (bert-base-uncased: V 30522, 512 positions, 2 token types, L 12,
+    C 768, intermediate 3072, the pooler) module by module on the meta device: embeddings
+    (word, position, token_type, LayerNorm), per layer attention.self.{query,key,value},
+    attention.output.{dense,LayerNorm}, intermediate.dense, output.{dense,LayerNorm}; pooler.dense."""
+    Cb, dev = 768, "meta"
+    def layer():
+        return nn.ModuleDict(dict(
+            query=nn.Linear(Cb, Cb, device=dev), key=nn.Linear(Cb, Cb, device=dev),
+            value=nn.Linear(Cb, Cb, device=dev), attn_out=nn.Linear(Cb, Cb, device=dev),
+            attn_ln=nn.LayerNorm(Cb, device=dev), inter=nn.Linear(Cb, 3072, device=dev),
+            out=nn.Linear(3072, Cb, device=dev), out_ln=nn.LayerNorm(Cb, device=dev)))
+    m = nn.ModuleDict(dict(word=nn.Embedding(30522, Cb, device=dev),
+                           pos=nn.Embedding(512, Cb, device=dev),
+                           tt=nn.Embedding(2, Cb, device=dev), ln=nn.LayerNorm(Cb, device=dev),
+                           layers=nn.ModuleList([layer() for _ in range(12)]),
+                           pooler=nn.Linear(Cb, Cb, device=dev)))
+    return count(m)
+
+
 def main():
     torch.manual_seed(SEED)
     g = torch.Generator().manual_seed(SEED)
@@ -184,6 +227,9 @@ def main():
                 "every gradient, 10 AdamW losses; see the script's docstring"])
     case(w, g, "b", True)
     case(w, g, "nb", False)
+    counts = [gpt2_small_count(), bert_base_count()]
+    w.block("counts", torch.tensor(counts, dtype=torch.float64))
+    print("parameter counts: GPT-2 small %d, BERT-base %d" % tuple(counts))
     w.close()
 
 

@@ -13,6 +13,8 @@
 #                            min_count - 1), then a word2vec text file or a corpus (data/wordvec.h).
 #   tests/fuzz/corpus/wordeval/ inputs for tests/fuzz/fuzz_wordeval.c: a byte (even: analogy
 #                            questions, odd: similarity pairs), then the file (data/wordeval.h).
+#   tests/fuzz/corpus/bpe/   inputs for tests/fuzz/fuzz_bpe.c: a byte k, a byte m (merges to
+#                            train), k bytes of text, then a tokenizer file (data/bpe.h).
 #   tests/fuzz/corpus/imdb/  inputs for tests/fuzz/fuzz_imdb.c: a settings byte (bit 0 the pos/
 #                            folder, bits 1-6 the tokenizer's options), a byte k, a k-byte file
 #                            name, then the review (data/imdb.h, data/tokenize.h).
@@ -301,6 +303,36 @@ review bad-empty-name         126 ''           'text'
 review bad-empty-review       127 '3_8.txt'    ''
 review tags-and-urls          14  '1_1.txt'    '<a href="http://x.y">link</a> < b > c <br/>https://q.r/s?t=1<br />end'
 review clitics                30  '2_2.txt'    "I'm sure they'll say we've won't can't 'em dogs' o'brien's"
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- the BPE tokenizer (tests/fuzz/fuzz_bpe.c): k, m, k bytes of text, then the file ----
+out=tests/fuzz/corpus/bpe
+mkdir -p "$out"
+# tok NAME M TEXT FILE: the sample TEXT (printf escapes allowed) with its length byte, M merges
+# to train on it, then the tokenizer FILE (printf escapes allowed).
+tok() {
+  local tmp; tmp=$(mktemp); printf "$3" > "$tmp"
+  { printf "\\x$(printf %02x "$(stat -c %s "$tmp")")\\x$(printf %02x "$2")"; cat "$tmp"; printf "$4"; } > "$out/$1"
+  rm -f "$tmp"
+}
+tok valid-lecture        3   'aaabdaaabac'        'dl-bpe 1 259\n97 97\n256 97\n257 98\n'
+tok valid-no-merges      0   'x\x00y\xff'         'dl-bpe 1 256\n'
+tok valid-crlf-no-eol    5   'aaaa aaa\x00\x00'   'dl-bpe 1 258\r\n97 97\r\n256 256'
+tok valid-chain          20  'the then these th'  'dl-bpe 1 262\n116 104\n256 101\n257 110\n32 256\n257 32\n259 257\n'
+tok bad-magic            1   'ab'                 'gpt-bpe 1 257\n97 98\n'
+tok bad-version          1   'ab'                 'dl-bpe 2 257\n97 98\n'
+tok bad-vocab            1   'ab'                 'dl-bpe 1 255\n'
+tok huge-vocab           1   'ab'                 'dl-bpe 1 65536\n97 98\n'
+tok truncated            1   'ab'                 'dl-bpe 1 260\n97 98\n256 99\n'
+tok out-of-range         1   'ab'                 'dl-bpe 1 258\n97 98\n258 99\n'
+tok repeated             1   'ab'                 'dl-bpe 1 258\n97 98\n97 98\n'
+tok trailing             1   'ab'                 'dl-bpe 1 257\n97 98\n1 2\n'
+tok garbage              200 'abcabcabc'          'dl-bpe 1 257\n97 x\n'
+tok train-too-far        255 'abab'               ''
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }

@@ -10,6 +10,7 @@
 #                 golden_ch05_bible-kjv.tsv (a data folder holding only the King James Bible, what
 #                 make data falls back to offline; KJV=path/to/bible-kjv.txt when data/ has none).
 #   chapter 6:    golden_ch06_text8.tsv (data/: the text8 prefix, IMDb and the evaluation sets).
+#   chapter 7:    golden_ch07_tinyshakespeare.tsv (data/: tiny Shakespeare and the KJV Bible).
 # Review the diff before committing: a golden value that moves needs a reason.
 set -euo pipefail
 chapter=${1:?usage: scripts/make_golden.sh NN_topic TAG (e.g. 02_backprop ch02)}
@@ -17,7 +18,7 @@ tag=${2:?usage: scripts/make_golden.sh NN_topic TAG}
 bin=./$chapter/run
 [ -x "$bin" ] || { echo "error: $bin is not built; run: make $chapter" >&2; exit 1; }
 # Keys that measure time or speed (they differ run to run): the same list the tests skip.
-timing='(_s|_ms|_seconds|_gbs|_gflops|_speedup|speedup|_per_s|_per_s_[0-9]+t|_s_per_100_steps)$|^time_|^bench_'
+timing='(_s|_ms|_seconds|_seconds_[0-9]+|_gbs|_gflops|_speedup|speedup|_per_s|_per_s_[0-9]+t|_s_per_100_steps)$|^time_|^bench_'
 
 # golden NAME DATADIR WHAT [FLAGS…]: run the chapter on DATADIR, write golden_<tag>_NAME.tsv.
 golden() {
@@ -57,6 +58,10 @@ if [ "$tag" = ch05 ]; then
 fi
 if [ "$tag" = ch06 ]; then
   golden text8 data "a folder with text8_prefix.txt, imdb/ and the evaluation sets"
+  exit 0
+fi
+if [ "$tag" = ch07 ]; then
+  golden tinyshakespeare data "a folder with tinyshakespeare.txt and bible-kjv.txt"
   exit 0
 fi
 golden mnist data "a folder with only mnist/" --dataset mnist

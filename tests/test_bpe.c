@@ -139,6 +139,41 @@ START_TEST(test_round_trip_arbitrary_bytes_and_text)
 }
 END_TEST
 
+/* The chapter's compression curve relies on it: training to a smaller V gives the first merges
+ * of a training to a larger one, and the first k merges of a tokenizer encode as a tokenizer
+ * trained to 256 + k. */
+START_TEST(test_smaller_vocab_is_a_prefix)
+{
+    Fixture f;
+    fixture_load(&f, "tests/fixtures/bpe_minbpe.txt");
+    uint8_t *text;
+    size_t n;
+    fix_bytes(&f, "train_text", &text, &n);
+    Bpe big, small;
+    char err[256];
+    ck_assert(bpe_train(&big, text, n, 400, err, sizeof err));
+    ck_assert(bpe_train(&small, text, n, 300, err, sizeof err));
+    for (int i = 0; i < small.n_merges; i++) {
+        ck_assert_int_eq(small.merges[i][0], big.merges[i][0]);
+        ck_assert_int_eq(small.merges[i][1], big.merges[i][1]);
+    }
+    Bpe prefix = big;
+    prefix.n_merges = small.n_merges;
+    prefix.V = small.V;
+    int *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    size_t ka = bpe_encode(&prefix, text, n, a), kb = bpe_encode(&small, text, n, b);
+    ck_assert_uint_eq(ka, kb);
+    ck_assert(memcmp(a, b, ka * sizeof *a) == 0);
+    ck_assert_uint_lt(bpe_encode(&big, text, n, a), ka);   // more merges, fewer tokens
+    free(a);
+    free(b);
+    free(text);
+    bpe_free(&big);
+    bpe_free(&small);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_decode_errors)
 {
     Bpe t;
@@ -249,8 +284,9 @@ START_TEST(test_corrupt_files_say_why)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Bpe t;
         char err[512] = "";
-        bool ok = bpe_parse(&t, cases[i].file, strlen(cases[i].file) + (i == 17 ? 6 : 0),
-                            "tok.txt", err, sizeof err);
+        // the last case holds NULs: its length is its 10 bytes, not strlen
+        size_t len = i == sizeof cases / sizeof cases[0] - 1 ? 10 : strlen(cases[i].file);
+        bool ok = bpe_parse(&t, cases[i].file, len, "tok.txt", err, sizeof err);
         ck_assert_msg(!ok, "%s: accepted", cases[i].what);
         ck_assert_msg(t.V == 0 && !t.merges && !t.bytes, "%s: a rejected file leaves t empty",
                       cases[i].what);
@@ -279,6 +315,7 @@ static Suite *bpe_suite(void)
     tcase_add_test(tc, test_lecture_example);
     tcase_add_test(tc, test_matches_python_minbpe);
     tcase_add_test(tc, test_round_trip_arbitrary_bytes_and_text);
+    tcase_add_test(tc, test_smaller_vocab_is_a_prefix);
     tcase_add_test(tc, test_decode_errors);
     tcase_add_test(tc, test_bad_vocab_and_short_text);
     tcase_add_test(tc, test_save_load_identical);

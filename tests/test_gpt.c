@@ -17,12 +17,14 @@
  * encoder (post-LN, bidirectional, sinusoidal positions, token types, embedding LayerNorm,
  * untied head), with LoRA adapters on the decoder.
  * The KV cache: gpt_decode_step equals gpt_next_logits at every position (1e-5 + 1e-4·|x|),
- * with and without bias and with adapters; GptLm reuses the cache when the prefix extends it
- * and restarts when it does not (a cropped context).
+ * with and without bias and with adapters (rank 4 and 70); GptLm reuses the cache when the
+ * prefix extends it and restarts when it does not (a cropped context).
+ * Threads: one training step's loss and gradients are the same bits with 1 and 2 threads.
  * LoRA: r·(in + out) per adapter, the adapted model starts equal to the base, differs after a
  * random b, and gpt_merge_lora gives the adapted outputs back (1e-5).
  * Parameter counts: GPT-2 small 124,439,808 and BERT-base 109,482,240 (Hugging Face's
- * BertModel for bert-base-uncased) from the formula, checked term by term; built in C and
+ * BertModel for bert-base-uncased) from the formula, checked term by term and against the
+ * counts of the same layouts built from torch modules (the fixture); built in C and
  * counted: GPT-2 small itself (~1 s) and a BERT-shaped encoder at a small size (building
  * BERT-base too would double the test's second and gigabyte for no new structure).
  */
@@ -35,6 +37,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/tape.h"
 #include "base/rng.h"
+#include "base/threads.h"
 #include "nn/params.h"
 #include "nn/transformer.h"
 #include "ops/loss.h"
@@ -260,15 +263,15 @@ static void random_model(Gpt *g, Model *m, const GptConfig *cfg, uint64_t seed)
     }
 }
 
-static void kv_case(const GptConfig *cfg, bool lora)
+static void kv_case(const GptConfig *cfg, int lora_r)
 {
     Model m;
     Gpt g;
     random_model(&g, &m, cfg, 11);
-    if (lora) {
+    if (lora_r) {
         Rng r;
         rng_seed(&r, 3);
-        gpt_add_lora(&g, 4, 8.0f, &r, NULL);
+        gpt_add_lora(&g, lora_r, 2.0f * (float)lora_r, &r, NULL);
         for (int l = 0; l < cfg->L; l++) {
             tensor_fill_normal(g.blocks[l].lora_qkv.b, &r, 0.0f, 0.1f);
             tensor_fill_normal(g.blocks[l].lora_proj.b, &r, 0.0f, 0.1f);
@@ -315,13 +318,98 @@ START_TEST(test_kv_cache_equals_whole_forward)
 {
     GptConfig c = {.V = 13, .T = 12, .L = 2, .NH = 4, .C = 16, .bias = true, .causal = true,
                    .pos = POS_LEARNED};
-    kv_case(&c, false);
+    kv_case(&c, 0);
     c.bias = false;
-    kv_case(&c, true);
+    kv_case(&c, 4);
+    kv_case(&c, 70);   // a rank above the cache's 64-column chunk
     c.pos = POS_SINUSOIDAL;
     c.untied_head = true;
     c.ffn = 24;
-    kv_case(&c, false);
+    kv_case(&c, 0);
+    c.post_ln = true;   // Vaswani's decoder: post-LN, no ln_f; with an embedding LayerNorm
+    c.emb_ln = true;
+    kv_case(&c, 3);
+}
+END_TEST
+
+// ---- threads ----
+
+// loss and every gradient of one step of a B 4 × T 32 batch with n threads, into out
+static void one_step(int n_threads, float *out)
+{
+    threads_set(n_threads);
+    GptConfig c = {.V = 29, .T = 32, .L = 2, .NH = 4, .C = 64, .causal = true, .pos = POS_LEARNED};
+    Model m;
+    Gpt g;
+    random_model(&g, &m, &c, 41);
+    Rng r;
+    rng_seed(&r, 2);
+    int tok[4 * 32], tgt[4 * 32];
+    for (int i = 0; i < 4 * 32; i++) {
+        tok[i] = (int)rng_below(&r, 29);
+        tgt[i] = (int)rng_below(&r, 29);
+    }
+    params_zero_grad(&m.p);
+    Tensor *l = loss_of(&g, &m.tp, tok, tgt, 4, 32);
+    tape_backward(&m.tp, l);
+    out[0] = tensor_item(l);
+    size_t k = 1;
+    for (int i = 0; i < m.p.n; i++) {
+        memcpy(out + k, m.p.items[i]->grad, m.p.items[i]->size * sizeof *out);
+        k += m.p.items[i]->size;
+    }
+    model_free(&m);
+    threads_set(1);
+}
+
+START_TEST(test_same_bits_with_1_and_2_threads)
+{
+    GptConfig c = {.V = 29, .T = 32, .L = 2, .NH = 4, .C = 64, .causal = true, .pos = POS_LEARNED};
+    const size_t n = 1 + gpt_param_count(&c);
+    float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    one_step(1, a);
+    one_step(2, b);
+    ck_assert_msg(memcmp(a, b, n * sizeof *a) == 0, "loss or gradients differ between 1 and 2 "
+                  "threads");
+    free(a);
+    free(b);
+}
+END_TEST
+
+// ---- attention maps ----
+
+START_TEST(test_attention_maps_are_distributions)
+{
+    GptConfig c = {.V = 13, .T = 12, .L = 2, .NH = 4, .C = 16, .bias = true, .causal = true,
+                   .pos = POS_LEARNED};
+    for (int enc = 0; enc < 2; enc++) {
+        c.causal = !enc;
+        Model m;
+        Gpt g;
+        random_model(&g, &m, &c, 31);
+        int tok[9] = {3, 1, 4, 1, 5, 9, 2, 6, 5};
+        const int T = 9;
+        float P[4 * 9 * 9];
+        for (int l = 0; l < c.L; l++) {
+            gpt_attention_maps(&g, tok, T, l, P);
+            for (int h = 0; h < c.NH; h++)
+                for (int i = 0; i < T; i++) {
+                    double sum = 0;
+                    for (int j = 0; j < T; j++) {
+                        float p = P[((size_t)h * T + i) * T + j];
+                        ck_assert(p >= 0.0f && p <= 1.0f);
+                        if (c.causal && j > i) ck_assert(p == 0.0f);
+                        if (!c.causal) ck_assert(p > 0.0f);
+                        sum += p;
+                    }
+                    dl_ck_close1("a row of P sums to 1", sum, 1.0, 1e-5, 0.0);
+                }
+        }
+        // the first query of a causal head can only look at itself
+        if (c.causal) dl_ck_close1("P[0][0]", P[0], 1.0f, 1e-6, 0.0);
+        ck_assert_uint_eq(m.tp.n_nodes, 0);   // nothing left on the tape
+        model_free(&m);
+    }
 }
 END_TEST
 
@@ -421,6 +509,13 @@ START_TEST(test_param_counts_formula_and_built)
     ck_assert_uint_eq(gpt_param_count(&bb),
                       30522 * C + 512 * C + 2 * C + 2 * C + 12 * block + C * C + C);
     ck_assert_uint_eq(gpt_param_count(&bb), 109482240);
+    // the same two counts from torch modules (scripts/gen_fixtures_gpt.py, on the meta device)
+    Fixture f;
+    fixture_load(&f, FIX);
+    FixBlock *counts = fixture_get(&f, "counts");
+    ck_assert_uint_eq(gpt_param_count(&g2), (size_t)counts->v[0]);
+    ck_assert_uint_eq(gpt_param_count(&bb), (size_t)counts->v[1]);
+    fixture_free(&f);
     GptConfig small = {.V = 65, .T = 64, .L = 4, .NH = 4, .C = 128, .causal = true,
                        .pos = POS_LEARNED};
     // the chapter's model without bias: 4·(4·128² + 8·128²) + 2·128·4 + 65·128 + 64·128 + 128
@@ -528,6 +623,8 @@ static Suite *gpt_suite(void)
     TCase *p = tcase_create("properties");
     tcase_set_timeout(p, 120);
     tcase_add_test(p, test_kv_cache_equals_whole_forward);
+    tcase_add_test(p, test_same_bits_with_1_and_2_threads);
+    tcase_add_test(p, test_attention_maps_are_distributions);
     tcase_add_test(p, test_lora_counts_start_and_merge);
     tcase_add_test(p, test_adamw_decay_min_ndim);
     tcase_add_test(p, test_param_counts_formula_and_built);

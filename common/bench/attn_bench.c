@@ -81,7 +81,8 @@ static double bench_peak_bytes(Bench *b)
     Tensor *y = op_attention(&tp, b->qkv, b->NH, b->causal);
     memcpy(y->grad, b->dout, y->size * sizeof(float));
     y->node->backward(y->node);
-    size_t out_bytes = (y->size * sizeof(float) + DL_ARENA_ALIGN - 1) / DL_ARENA_ALIGN * DL_ARENA_ALIGN;
+    const size_t out_bytes =
+        (y->size * sizeof(float) + DL_ARENA_ALIGN - 1) / DL_ARENA_ALIGN * DL_ARENA_ALIGN;
     double peak = (double)fresh.peak - 2.0 * (double)out_bytes;
     arena_free(&fresh);
     return peak;

@@ -40,16 +40,17 @@
 // region: pairmap
 
 typedef struct PairMap {
-    uint32_t *keys;   // (cap) left·65536 + right, or UINT32_MAX for an empty slot
+    uint64_t *keys;   // (cap) left·2³² + right, or UINT64_MAX for an empty slot
     int *vals;        // (cap)
     size_t cap, n;
 } PairMap;
 
-static uint32_t pair_key(int a, int b) { return (uint32_t)a << 16 | (uint32_t)b; }
+static uint64_t pair_key(int a, int b) { return (uint64_t)(uint32_t)a << 32 | (uint32_t)b; }
 
-static size_t pair_hash(uint32_t k, size_t cap)
+static size_t pair_hash(uint64_t k, size_t cap)
 {
-    return (size_t)((k * 2654435761u) ^ (k >> 15)) & (cap - 1);
+    k *= 0x9E3779B97F4A7C15ull;   // Fibonacci hashing (Knuth, TAOCP vol. 3, 6.4)
+    return (size_t)(k >> 32) & (cap - 1);
 }
 
 static void pairmap_init(PairMap *m, size_t cap)
@@ -71,17 +72,17 @@ static void pairmap_free(PairMap *m)
 }
 
 /* The slot of key: where it is, or the empty slot where it would go. */
-static size_t pairmap_slot(const PairMap *m, uint32_t k)
+static size_t pairmap_slot(const PairMap *m, uint64_t k)
 {
     size_t i = pair_hash(k, m->cap);
-    while (m->keys[i] != UINT32_MAX && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
+    while (m->keys[i] != UINT64_MAX && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
     return i;
 }
 
 static int pairmap_get(const PairMap *m, int a, int b)
 {
     size_t i = pairmap_slot(m, pair_key(a, b));
-    return m->keys[i] == UINT32_MAX ? -1 : m->vals[i];
+    return m->keys[i] == UINT64_MAX ? -1 : m->vals[i];
 }
 
 static void pairmap_grow(PairMap *m)
@@ -89,7 +90,7 @@ static void pairmap_grow(PairMap *m)
     PairMap bigger;
     pairmap_init(&bigger, m->cap);
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == UINT32_MAX) continue;
+        if (m->keys[i] == UINT64_MAX) continue;
         size_t j = pairmap_slot(&bigger, m->keys[i]);
         bigger.keys[j] = m->keys[i];
         bigger.vals[j] = m->vals[i];
@@ -103,9 +104,9 @@ static void pairmap_grow(PairMap *m)
 static int pairmap_put(PairMap *m, int a, int b, int val)
 {
     if (2 * (m->n + 1) > m->cap) pairmap_grow(m);
-    uint32_t k = pair_key(a, b);
+    uint64_t k = pair_key(a, b);
     size_t i = pairmap_slot(m, k);
-    if (m->keys[i] != UINT32_MAX) return m->vals[i];
+    if (m->keys[i] != UINT64_MAX) return m->vals[i];
     m->keys[i] = k;
     m->vals[i] = val;
     m->n++;

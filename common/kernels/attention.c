@@ -2,7 +2,8 @@
  * materialised → tiled online softmax (FlashAttention-style) → threaded over (batch, head).
  *
  * Notation for one sequence b and one head h (rows of the fused qkv, see the header):
- *   s_ij = q_i·k_j / √HS,  P_ij = exp(s_ij − m_i) / ℓ_i  with m_i = max_j s_ij, ℓ_i = Σ_j exp(s_ij − m_i)
+ *   s_ij = q_i·k_j / √HS,  P_ij = exp(s_ij − m_i) / ℓ_i,
+ *   m_i = max_j s_ij,  ℓ_i = Σ_j exp(s_ij − m_i)
  *   o_i  = Σ_j P_ij v_j,   lse_i = m_i + log ℓ_i  (so P_ij = exp(s_ij − lse_i))
  * Backward (the chain rule through softmax; Dao 2023, FlashAttention-2, Alg. 2):
  *   dv_j += Σ_i P_ij do_i,  dP_ij = do_i·v_j,  D_i = Σ_j P_ij dP_ij = do_i·o_i,
@@ -177,10 +178,17 @@ static void v0_backward(const AttnShape *s, const float *qkv, const float *out, 
 // larger max rescales ℓ and o by exp(m_old − m_new) (Milakov & Gimelshein 2018). Backward
 // recomputes P tile by tile from lse (FlashAttention-2's backward): key tiles outer, so dk and
 // dv of a tile accumulate in a small local block; D_i = do_i·o_i replaces the row sums of P∘dP.
-// The inner loops run over contiguous rows with restrict pointers so that gcc vectorises them:
-// the scores s_j = Σ_d q_d·Kᵀ[d][j] over j (keys transposed once per tile), the updates over
-// d; exp is kernels/fastmath.h's (vectorised; relative error < 2e-7). No sum changes order
-// with the vector width: each s_j, o_d, dk_jd … is its own chain.
+// The inner loops run over contiguous rows with restrict pointers and, where it matters, a
+// trip count the compiler knows, so that gcc vectorises them and keeps the sums in registers:
+//   scores  s_j = Σ_d q_d·Kᵀ[d][j], vectorised over the tile's j (keys transposed once per
+//           tile, zero-padded to a whole tile; masked keys get p = 0 by a select);
+//   P·V     o_d = α·o_d + Σ_j p_j v_jd in register chunks of 32 / 8 / 1 columns, two query
+//           rows per pass sharing the loads of v_j (row_combo2); in backward dv_j, dk_j likewise
+//           over a query block's rows, two keys per pass, and dq_i over the tile's keys.
+// Measured on one core at T 1024, NH 4, HS 32, causal: forward ~9× faster than v0 (98 → 10.5
+// ms), backward ~2.5× (64 → 25.5 ms). exp is kernels/fastmath.h's (vectorised; rel. error < 2e-7).
+// No sum depends on the vector width or the chunking: each s_j, o_d, dk_jd … is its own
+// chain in a fixed order.
 
 typedef struct FlashScratch {
     float *kt, *vt;     // (HS, BC) the key / value tile transposed
@@ -189,6 +197,7 @@ typedef struct FlashScratch {
     float *m, *l;       // (BR) running max and sum (forward)
     float *dk, *dv;     // (BC, HS) a key tile's gradient accumulators (backward)
     float *dq;          // (HS) one row's dq over a tile (backward)
+    float *pt, *dst;    // (BC, BR) a query block's P and dS/√HS, transposed (backward)
     float *D;           // (T) do_i·o_i (backward)
 } FlashScratch;
 
@@ -198,7 +207,8 @@ static size_t flash_scratch_one(const AttnShape *s)
 {
     const size_t HS = (size_t)s->HS;
     return 2 * round16(HS * ATTN_BC) + 3 * round16(ATTN_BC) + round16(ATTN_BR * HS) +
-           2 * round16(ATTN_BR) + 2 * round16(ATTN_BC * HS) + round16(HS) + round16((size_t)s->T);
+           2 * round16(ATTN_BR) + 2 * round16(ATTN_BC * HS) + round16(HS) +
+           2 * round16(ATTN_BC * ATTN_BR) + round16((size_t)s->T);
 }
 
 static FlashScratch flash_carve(const AttnShape *s, float *p)
@@ -216,6 +226,8 @@ static FlashScratch flash_carve(const AttnShape *s, float *p)
     f.dk = p; p += round16(ATTN_BC * HS);
     f.dv = p; p += round16(ATTN_BC * HS);
     f.dq = p; p += round16(HS);
+    f.pt = p; p += round16(ATTN_BC * ATTN_BR);
+    f.dst = p; p += round16(ATTN_BC * ATTN_BR);
     f.D = p;
     return f;
 }
@@ -237,7 +249,8 @@ static void transpose_tile(const float *restrict x, size_t R, int n, int HS, flo
     for (int j = 0; j < n; j++)
         for (int d = 0; d < HS; d++) t[(size_t)d * ATTN_BC + j] = x[(size_t)j * R + d];
     if (n < ATTN_BC)
-        for (int d = 0; d < HS; d++) memset(t + (size_t)d * ATTN_BC + n, 0, (ATTN_BC - n) * sizeof(float));
+        for (int d = 0; d < HS; d++)
+            memset(t + (size_t)d * ATTN_BC + n, 0, (size_t)(ATTN_BC - n) * sizeof(float));
 }
 
 // s[j] = (q · column j of kt) · scale for the whole tile: d outer, j inner (vectorised over j,
@@ -275,7 +288,8 @@ static inline float tile_sum(const float *restrict p)
     float lane[8] = {0};
     for (int j = 0; j < ATTN_BC; j += 8)
         for (int l = 0; l < 8; l++) lane[l] += p[j + l];
-    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+           ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
 // p[j] = exp(s[j] − sub) for j < n, 0 beyond (the masked keys and the padding of a last tile).
@@ -285,12 +299,6 @@ static inline void tile_exp(const float *restrict s, int n, float sub, float *re
         const float e = dl_fast_expf(s[j] - sub);
         p[j] = j < n ? e : 0.0f;
     }
-}
-
-// y[d] += a · x[d]  (vectorised over d)
-static inline void axpy(int n, float a, const float *restrict x, float *restrict y)
-{
-    for (int d = 0; d < n; d++) y[d] += a * x[d];
 }
 
 // acc[d] = acc[d]·alpha + Σ_{j<n} w[j]·x[j·R + d] for d < HS: the tile's P·V (and dS·K) for
@@ -318,6 +326,40 @@ static inline void row_combo(int n, const float *restrict w, const float *restri
 }
 #undef ROW_COMBO_CHUNK
 
+// row_combo for two accumulators over the same rows x, with their own weights and alphas:
+// the x loads are shared and the two rows' add chains overlap; each acc gets the sums of
+// row_combo, bit for bit.
+#define ROW_COMBO2_CHUNK(W)                                                                 \
+    for (; d0 + (W) <= HS; d0 += (W)) {                                                     \
+        float a[W], b[W];                                                                   \
+        for (int l = 0; l < (W); l++) {                                                     \
+            a[l] = acc1[d0 + l] * alpha1;                                                   \
+            b[l] = acc2[d0 + l] * alpha2;                                                   \
+        }                                                                                   \
+        for (int j = 0; j < n; j++) {                                                       \
+            const float u = w1[j], v = w2[j];                                               \
+            const float *restrict xj = x + (size_t)j * R + d0;                              \
+            for (int l = 0; l < (W); l++) {                                                 \
+                a[l] += u * xj[l];                                                          \
+                b[l] += v * xj[l];                                                          \
+            }                                                                               \
+        }                                                                                   \
+        for (int l = 0; l < (W); l++) {                                                     \
+            acc1[d0 + l] = a[l];                                                            \
+            acc2[d0 + l] = b[l];                                                            \
+        }                                                                                   \
+    }
+static inline void row_combo2(int n, const float *restrict w1, const float *restrict w2,
+                              const float *restrict x, size_t R, int HS, float alpha1,
+                              float alpha2, float *restrict acc1, float *restrict acc2)
+{
+    int d0 = 0;
+    ROW_COMBO2_CHUNK(32)
+    ROW_COMBO2_CHUNK(8)
+    ROW_COMBO2_CHUNK(1)
+}
+#undef ROW_COMBO2_CHUNK
+
 static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
 {
     const int T = hd->T, HS = hd->HS;
@@ -332,19 +374,35 @@ static void flash_forward_head(const Head *hd, float *lse, FlashScratch *f)
         for (int j0 = 0; j0 < jend; j0 += ATTN_BC) {
             const int cols = jend - j0 < ATTN_BC ? jend - j0 : ATTN_BC;
             transpose_tile(hd->k + (size_t)j0 * hd->R, hd->R, cols, HS, f->kt);
-            for (int r = 0; r < rows; r++) {
-                const int i = i0 + r;
-                int n = cols;
-                if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
-                if (n <= 0) continue;
-                float *restrict s = f->s, *restrict p = f->p, *restrict o = f->o + (size_t)r * HS;
-                scores_row(hd->q + (size_t)i * hd->R, f->kt, HS, hd->scale, s);
-                const float mx = tile_max(s, n, f->m[r]);
-                const float alpha = dl_fast_expf(f->m[r] - mx);
-                tile_exp(s, n, mx, p);
-                f->l[r] = f->l[r] * alpha + tile_sum(p);
-                f->m[r] = mx;
-                row_combo(n, p, hd->v + (size_t)j0 * hd->R, hd->R, HS, alpha, o);
+            // Two query rows at a time: their P·V share the loads of the value rows.
+            for (int r = 0; r < rows; r += 2) {
+                const int nr = rows - r < 2 ? rows - r : 2;
+                float *restrict pr[2] = {f->p, f->dp};
+                float alpha[2] = {1.0f, 1.0f};
+                int nmax = 0;
+                for (int u = 0; u < nr; u++) {
+                    const int i = i0 + r + u;
+                    int n = cols;
+                    if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
+                    if (n <= 0) {                 // no key of this tile (p stays 0: o unchanged)
+                        memset(pr[u], 0, ATTN_BC * sizeof(float));
+                        continue;
+                    }
+                    float *restrict s = f->s;
+                    scores_row(hd->q + (size_t)i * hd->R, f->kt, HS, hd->scale, s);
+                    const float mx = tile_max(s, n, f->m[r + u]);
+                    alpha[u] = dl_fast_expf(f->m[r + u] - mx);
+                    tile_exp(s, n, mx, pr[u]);    // zeros from n on
+                    f->l[r + u] = f->l[r + u] * alpha[u] + tile_sum(pr[u]);
+                    f->m[r + u] = mx;
+                    nmax = n > nmax ? n : nmax;
+                }
+                const float *vt = hd->v + (size_t)j0 * hd->R;
+                if (nr == 2)
+                    row_combo2(nmax, pr[0], pr[1], vt, hd->R, HS, alpha[0], alpha[1],
+                               f->o + (size_t)r * HS, f->o + (size_t)(r + 1) * HS);
+                else
+                    row_combo(nmax, pr[0], vt, hd->R, HS, alpha[0], f->o + (size_t)r * HS);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -361,7 +419,8 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
 {
     const int T = hd->T, HS = hd->HS;
     for (int i = 0; i < T; i++) {
-        const float *restrict a = hd->dout + (size_t)i * hd->RO, *restrict o = hd->o + (size_t)i * hd->RO;
+        const float *restrict a = hd->dout + (size_t)i * hd->RO;
+        const float *restrict o = hd->o + (size_t)i * hd->RO;
         float D = 0.0f;
         for (int d = 0; d < HS; d++) D += a[d] * o[d];
         f->D[i] = D;
@@ -372,30 +431,53 @@ static void flash_backward_head(const Head *hd, const float *lse, FlashScratch *
         transpose_tile(hd->v + (size_t)j0 * hd->R, hd->R, cols, HS, f->vt);
         memset(f->dk, 0, (size_t)cols * HS * sizeof(float));
         memset(f->dv, 0, (size_t)cols * HS * sizeof(float));
-        // causal: query rows before the tile see none of its keys
-        for (int i = hd->causal ? j0 : 0; i < T; i++) {
-            int n = cols;
-            if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
-            const float *restrict qi = hd->q + (size_t)i * hd->R;
-            const float *restrict doi = hd->dout + (size_t)i * hd->RO;
-            float *restrict s = f->s, *restrict p = f->p, *restrict dp = f->dp;
-            scores_row(qi, f->kt, HS, hd->scale, s);
-            const float L = lse[i], Di = f->D[i];
-            tile_exp(s, n, L, p);
-            // dP_ij = do_i · v_j, with the value tile transposed like the keys
-            scores_row(doi, f->vt, HS, 1.0f, dp);
-            // dS_ij / √HS, in s (0 for the masked and padded keys: p is 0 there)
-            for (int j = 0; j < ATTN_BC; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
-            for (int j = 0; j < n; j++) {
-                axpy(HS, p[j], doi, f->dv + (size_t)j * HS);
-                axpy(HS, s[j], qi, f->dk + (size_t)j * HS);
+        // causal: query rows before the tile see none of its keys. Query blocks of BR rows:
+        // P and dS of the block are kept transposed (BC, BR), so that each key's dk_j and dv_j
+        // then sum the block's rows in registers (row_combo), in the order i = i0, i0+1, ….
+        for (int i0 = hd->causal ? j0 : 0; i0 < T; i0 += ATTN_BR) {
+            const int rows = T - i0 < ATTN_BR ? T - i0 : ATTN_BR;
+            for (int r = 0; r < rows; r++) {
+                const int i = i0 + r;
+                int n = cols;
+                if (hd->causal && i - j0 + 1 < n) n = i - j0 + 1;
+                const float *restrict qi = hd->q + (size_t)i * hd->R;
+                const float *restrict doi = hd->dout + (size_t)i * hd->RO;
+                float *restrict s = f->s, *restrict p = f->p, *restrict dp = f->dp;
+                scores_row(qi, f->kt, HS, hd->scale, s);
+                const float L = lse[i], Di = f->D[i];
+                tile_exp(s, n, L, p);
+                // dP_ij = do_i · v_j, with the value tile transposed like the keys
+                scores_row(doi, f->vt, HS, 1.0f, dp);
+                // dS_ij / √HS, in s (0 for the masked and padded keys: p is 0 there)
+                for (int j = 0; j < ATTN_BC; j++) s[j] = p[j] * (dp[j] - Di) * hd->scale;
+                for (int j = 0; j < ATTN_BC; j++) {
+                    f->pt[(size_t)j * ATTN_BR + r] = p[j];
+                    f->dst[(size_t)j * ATTN_BR + r] = s[j];
+                }
+                // dq_i += Σ_j dS_ij k_j / √HS: summed over the tile first, then added
+                float *restrict dq = f->dq;
+                for (int d = 0; d < HS; d++) dq[d] = 0.0f;
+                row_combo(n, s, hd->k + (size_t)j0 * hd->R, hd->R, HS, 1.0f, dq);
+                float *restrict dqi = hd->dq + (size_t)i * hd->R;
+                for (int d = 0; d < HS; d++) dqi[d] += dq[d];
             }
-            // dq_i += Σ_j dS_ij k_j / √HS: summed over the tile first, then added
-            float *restrict dq = f->dq;
-            for (int d = 0; d < HS; d++) dq[d] = 0.0f;
-            row_combo(n, s, hd->k + (size_t)j0 * hd->R, hd->R, HS, 1.0f, dq);
-            float *restrict dqi = hd->dq + (size_t)i * hd->R;
-            for (int d = 0; d < HS; d++) dqi[d] += dq[d];
+            // dv_j += Σ_i P_ij do_i,  dk_j += Σ_i dS_ij q_i / √HS  over the block's rows
+            // (two keys at a time: they share the loads of do_i and q_i)
+            const float *dob = hd->dout + (size_t)i0 * hd->RO, *qb = hd->q + (size_t)i0 * hd->R;
+            int j = 0;
+            for (; j + 2 <= cols; j += 2) {
+                const float *pt = f->pt + (size_t)j * ATTN_BR, *dst = f->dst + (size_t)j * ATTN_BR;
+                row_combo2(rows, pt, pt + ATTN_BR, dob, hd->RO, HS, 1.0f, 1.0f,
+                           f->dv + (size_t)j * HS, f->dv + (size_t)(j + 1) * HS);
+                row_combo2(rows, dst, dst + ATTN_BR, qb, hd->R, HS, 1.0f, 1.0f,
+                           f->dk + (size_t)j * HS, f->dk + (size_t)(j + 1) * HS);
+            }
+            for (; j < cols; j++) {
+                row_combo(rows, f->pt + (size_t)j * ATTN_BR, dob, hd->RO, HS, 1.0f,
+                          f->dv + (size_t)j * HS);
+                row_combo(rows, f->dst + (size_t)j * ATTN_BR, qb, hd->R, HS, 1.0f,
+                          f->dk + (size_t)j * HS);
+            }
         }
         for (int j = 0; j < cols; j++) {
             float *restrict dkj = hd->dk + (size_t)(j0 + j) * hd->R;
