@@ -63,6 +63,15 @@ static double train_flops_per_token(const GptConfig *c)
     return 6 * N + 12.0 * c->L * c->C * c->T;
 }
 
+/* FLOPs of one KV-cache step at the mean position of a round ((T − 1)/2 cached keys): the
+ * matrix-vector products 2·(12·C²·L) (qkv, W^O, the FFN) + 2·V·C (the tied head) + the
+ * attention 4·L·C·pos (q·k and p·v over the cached positions). */
+static double gen_flops_per_token(const GptConfig *c)
+{
+    double C = c->C, pos = (c->T - 1) / 2.0;
+    return 2 * 12 * C * C * c->L + 2.0 * c->V * C + 4 * c->L * C * pos;
+}
+
 // ---- (b) training ----
 typedef struct TrainBench {
     double tokens_per_s, loss;
@@ -184,6 +193,19 @@ static GenBench time_generation(Gpt *g, int rounds, uint64_t seed)
     return res;
 }
 
+// The 1-minute load average (/proc/loadavg), or -1: the figures below are only comparable on
+// a machine that is not busy with something else.
+static double load_average(void)
+{
+    FILE *fp = fopen("/proc/loadavg", "r");
+    double l = -1;
+    if (fp) {
+        if (fscanf(fp, "%lf", &l) != 1) l = -1;
+        fclose(fp);
+    }
+    return l;
+}
+
 // ---- the peer ----
 enum { PK_TRAIN, PK_NOCACHE, PK_CACHE, PK_SAME, PK_N };
 static const char *const PEER_KEYS[PK_N] = {"train_tokens_per_s=", "gen_nocache_tokens_per_s=",
@@ -240,6 +262,14 @@ void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
            cfg.L, cfg.NH, cfg.C, B, gpt_param_count(&cfg), warmup, steps, cfg.T - 1, PEER_SCRIPT,
            fpt / 1e6);
 
+    double load = load_average();
+    if (load >= 0) {
+        printf("Load average before the measurements: %.2f on %d threads%s\n", load, max_threads,
+               load > 0.5 * max_threads ? " — the machine is busy with other work: every figure "
+               "below (ours and PyTorch's alike) is depressed and noisy; compare the ratios, "
+               "measured back to back" : "");
+        metrics_set(&ch->metrics, "bench_loadavg", load);
+    }
     int thr[2] = {1, 2}, n_thr = max_threads >= 2 ? 2 : 1;
     struct { double train, loss, gflops, peak, nocache, cache; bool same;
              double p[PK_N]; bool peer; } row[2];
@@ -304,14 +334,17 @@ void bench_section(Chapter *ch, const Flags *f, const CharCorpus *c)
         ratio_str(r2, sizeof r2, row[k].cache, row[k].p[PK_CACHE]);
         printf("  %-34s %8d %14.0f %14.0f %8s\n", "no cache (whole forward per token)", thr[k],
                row[k].nocache, row[k].p[PK_NOCACHE], r1);
-        printf("  %-34s %8d %14.0f %14.0f %8s   (KV cache speed-up: ours %.1fx, PyTorch's "
-               "%.1fx; same tokens with and without: ours %s, PyTorch's %s)\n", "KV cache",
-               thr[k], row[k].cache, row[k].p[PK_CACHE], r2, row[k].cache / row[k].nocache,
+        double gg = row[k].cache * gen_flops_per_token(&cfg) / 1e9;
+        printf("  %-34s %8d %14.0f %14.0f %8s   (ours %.2f GFLOP/s, matrix-vector work; KV cache "
+               "speed-up: ours %.1fx, PyTorch's %.1fx; same tokens with and without: ours %s, "
+               "PyTorch's %s)\n", "KV cache", thr[k], row[k].cache, row[k].p[PK_CACHE], r2, gg,
+               row[k].cache / row[k].nocache,
                row[k].p[PK_NOCACHE] > 0 ? row[k].p[PK_CACHE] / row[k].p[PK_NOCACHE] : 0,
                row[k].same ? "yes" : "NO", !row[k].peer ? "-" : row[k].p[PK_SAME] == 1 ? "yes" : "NO");
         metrics_setf(&ch->metrics, row[k].nocache, "bench_gen_nocache_tokens_per_s_t%d", thr[k]);
         metrics_setf(&ch->metrics, row[k].cache, "bench_gen_cache_tokens_per_s_t%d", thr[k]);
         metrics_setf(&ch->metrics, row[k].same ? 1 : 0, "bench_gen_same_t%d", thr[k]);
+        metrics_setf(&ch->metrics, gg, "bench_gen_cache_gflops_t%d", thr[k]);
         if (row[k].peer) {
             metrics_setf(&ch->metrics, row[k].p[PK_NOCACHE],
                          "bench_gen_torch_nocache_tokens_per_s_t%d", thr[k]);

@@ -598,10 +598,10 @@ static void section_counts(Chapter *ch)
                secs, 100 * emb / nf, 100 * a / nf, 100 * f / nf, 100 * other / nf);
         metrics_setf(&ch->metrics, (double)nf, "params_formula_%d", i);
     }
-    printf("  (0 = GPT-2 small: the published 124,439,808 — HF's GPT2Model; 1 = BERT-base: "
-           "109,482,240, HF's\n  BertModel with the pooler, the \"110 M\" of Devlin et al.; "
-           "2 = the model of sections 6–11.%s)\n",
-           ch->cli.quick ? " --quick skips building the two big ones" : "");
+    printf("  (GPT-2 small: the published 124,439,808 of HF's GPT2Model; BERT-base: 109,482,240, "
+           "HF's BertModel\n  with the pooler, the \"110 M\" of Devlin et al.; the nanoGPT model "
+           "is the one of sections 6–11;\n  metrics params_*_0, _1, _2 in this order.%s)\n",
+           ch->cli.quick ? " --quick skips building the two big ones." : "");
     printf("Per block the FFN holds 2/3 of the weights (8C² of 12C²); in GPT-2 small the "
            "token embeddings\nstill take %.0f%% — in the tiny character model they are small "
            "(V = 65). nanoGPT prints\n%.2fM for it: it leaves the position table out (%zu).\n",

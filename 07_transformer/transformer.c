@@ -362,15 +362,17 @@ void attention_maps_section(Chapter *ch, const CharCorpus *c, Gpt *g)
                 char name[64], title[160];
                 snprintf(name, sizeof name, "attn_layer%d_head%d", l, h);
                 snprintf(title, sizeof title, "layer %d head %d: P(query row attends to key "
-                         "column), \\\"%.24s…\\\"", l, h, line);
+                         "column) on “%.24s…”", l, h, line);
                 plot_heatmap(ch->cli.out_dir, name, title, "key position (earlier characters)",
                              "query position", A, T, T);
             }
         }
     }
+    double uniform = 0;   // a head spreading evenly over the i + 1 visible positions
+    for (int i = 1; i < T; i++) uniform += 1.0 / (i + 1);
     printf("(mean over the query positions 1 … %d of the attention on itself, on the previous "
            "character, on the first one, and the mean distance looked back; a uniform causal "
-           "head gives previous ≈ %.3f)\n", T - 1, log((double)T) / (T - 1));
+           "head gives previous = %.3f)\n", T - 1, uniform / (T - 1));
     printf("the most 'previous-character' head: layer %d head %d, %.0f %% of its attention on "
            "the character just before — the bigram statistics of the text; heads with a larger "
            "mean distance gather the word and the line so far. PNGs: attn_layer<l>_head<h>.png "
