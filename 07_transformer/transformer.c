@@ -66,7 +66,7 @@ static void resolve_flags(const Cli *cli, Flags *f)
     if (!gpt_config_check(&g, err, sizeof err))
         dl_die_status(DL_EXIT_USAGE, "--n-head %d / --d-model %d: %s", f->n_head, f->d_model,
                       err);
-    if ((int)strlen(f->prompt) > g.T)
+    if (!f->sample && (int)strlen(f->prompt) > g.T)   // --sample: the checkpoint's T decides
         dl_die_status(DL_EXIT_USAGE, "--prompt is %zu characters, longer than the model's "
                       "context of T = %d; give a prompt of at most %d characters",
                       strlen(f->prompt), g.T, g.T);
@@ -397,6 +397,14 @@ void bpe_gpt_section(Chapter *ch, const Flags *f, const CharCorpus *c, const Bpe
     printf("BPE vocabulary %d (section 5): train %zu characters → %zu tokens (%.2f characters "
            "per token), validation %zu → %zu\n", bpe->V, c->n_train, nt,
            (double)c->n_train / (double)nt, n_val, nv);
+    const int B = 12, T = chapter_gpt_config(f, cli->quick, bpe->V).T;
+    if (nt < (size_t)B * (T + 1) + 1 || nv < (size_t)B * (T + 1) + 1) {
+        printf("(skipped: %zu training and %zu validation tokens; this section needs at least "
+               "%d of each — a longer --text)\n", nt, nv, B * (T + 1) + 1);
+        free(train);
+        free(val);
+        return;
+    }
     GptRun r = {.label = "BPE GPT", .prefix = "bpe_gpt", .model = "07_transformer/bpe_gpt",
                 .cfg = chapter_gpt_config(f, cli->quick, bpe->V),
                 .iters = cli->quick ? 20 : (f->iters >= 4 ? f->iters / 4 : 1), .B = 12};
