@@ -45,17 +45,8 @@ sys.dont_write_bytecode = True   # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer_threads  # noqa: E402  (scripts/peer_threads.py)
 
-EXIT_NO_TORCH = 3
-
-
-def positive_int(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
-    return v
+EXIT_NO_TORCH = peer_threads.EXIT_NO_TORCH
+positive_int = peer_threads.positive_int   # argparse type: an integer >= 1
 
 
 def build(torch, V, T, L, NH, C):
@@ -246,11 +237,8 @@ def main():
         return 0
 
     peer_threads.child_setup(*split)   # before torch is imported
-    try:
-        import torch
-    except ImportError:
-        print("notice: PyTorch not found (python3 -c 'import torch' failed); install Debian's "
-              "python3-torch to compare", file=sys.stderr)
+    torch = peer_threads.import_torch()
+    if torch is None:
         return EXIT_NO_TORCH
     peer_threads.configure_torch(torch, split[0])
     torch.manual_seed(1337)

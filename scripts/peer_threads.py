@@ -58,6 +58,7 @@ Use (in a peer script):
 Standard library only; it never imports torch itself, so it works (and the peer script's own
 "torch not installed" notice and exit status come through unchanged) when torch is absent.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -66,6 +67,31 @@ import sys
 CHILD_FLAG = "--_child"
 _POOL_VARS_OMP = ("OMP_NUM_THREADS",)
 _POOL_VARS_BLAS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+EXIT_NO_TORCH = 3   # a peer script's exit status when torch is missing: the chapter skips the peer
+
+
+def positive_int(s):
+    """argparse type: an integer >= 1, else a message naming the value."""
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{s}'")
+    return v
+
+
+def import_torch():
+    """torch, or None after a notice on stderr (the caller then exits with EXIT_NO_TORCH)."""
+    try:
+        import torch
+    except ImportError:
+        print("notice: PyTorch not found (python3 -c 'import torch' failed); install Debian's "
+              "python3-torch to compare", file=sys.stderr)
+        return None
+    return torch
 
 
 def splits(total):
