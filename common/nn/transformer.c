@@ -114,6 +114,23 @@ size_t gpt_param_count(const GptConfig *cfg)
     return n;
 }
 
+double gpt_forward_flops(const GptConfig *cfg, int B, int T)
+{
+    GptConfig c = resolved(cfg);
+    DL_CHECK(B >= 1 && T >= 1 && T <= c.T, "gpt_forward_flops: B %d, T %d (block size %d)", B, T,
+             c.T);
+    const double C = c.C, F = c.ffn, V = c.V, tokens = (double)B * T;
+    const double gemm = 2.0 * (C * 3 * C + C * C + C * F + F * C);          // per token, block
+    const double pairs = c.causal ? (double)T * (T + 1) / 2.0 : (double)T * T; // per sequence
+    const double attn = 2.0 * 2.0 * C * pairs;   // QKᵀ and PV: 2·HS per pair, NH heads
+    return (double)c.L * (gemm * tokens + attn * B) + 2.0 * C * V * tokens;
+}
+
+double gpt_train_flops(const GptConfig *c, int B, int T)
+{
+    return 3.0 * gpt_forward_flops(c, B, T);
+}
+
 // ---- building ----
 
 // A parameter named "<name>" (kept in the params arena: Tensor.name must outlive the call).

@@ -62,6 +62,25 @@ size_t gpt_param_count(const GptConfig *c);
  * unusable: any size < 1, NH not dividing C ("n_head 5 does not divide d_model 128"), … */
 bool gpt_config_check(const GptConfig *c, char *err, size_t errlen);
 
+/* Counted FLOPs of a forward pass over B sequences of T tokens (T <= c->T), layer by layer
+ * (Kaplan et al. 2020 Table 1; Hoffmann et al. 2022 Appendix F), a multiply-add = 2 FLOPs:
+ *   every GEMM 2·M·N·K: per block qkv 2·C·3C, proj 2·C·C, fc 2·C·ffn, fc_proj 2·ffn·C per
+ *   token; the LM head 2·C·V per token (tied or not);
+ *   attention QKᵀ and P·V per head, 2·HS per (query, key) pair each, over the pairs the kernel
+ *   computes: causal (a decoder) the T(T+1)/2 of the lower triangle — kernels/attention.c skips
+ *   the masked tiles — so 2·C·T(T+1) per sequence and layer; bidirectional all T², 4·C·T².
+ * Not counted (O(C) per token, under 1 % at these widths): embeddings (lookups), LayerNorm,
+ * softmax, GELU, biases, residual adds, the loss. The unused pooler is not counted. */
+double gpt_forward_flops(const GptConfig *c, int B, int T);
+
+/* Forward + backward FLOPs of one training step: the backward of every GEMM is two GEMMs of
+ * the same size (dX and dW; attention's dQ, dK from dS and dV, dP), so 3 × gpt_forward_flops.
+ * The flash kernel's recomputation of S in the backward is not counted (the algorithm's FLOPs,
+ * not the implementation's). Compare 6·N·B·T (Kaplan's C ≈ 6N per token): with a tied head
+ * and learned positions the GEMMs above are 6·(N − T_c·C − LayerNorm params)·B·T, plus
+ * attention 6·L·C·T(T+1)·B (causal). */
+double gpt_train_flops(const GptConfig *c, int B, int T);
+
 /* LoRA on one Linear (Hu et al. 2021): W' = W + (α/r)·B·A in PyTorch's (out, in) terms. Here,
  * with w stored (in, out): y = x·w + (α/r)·(x·a)·b, a (in, r) ~ N(0, 1/r)…, b (r, out) = 0,
  * so the adapted layer starts equal to the base. r = 0: no adapter. */
