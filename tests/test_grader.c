@@ -1,9 +1,9 @@
 /* tests/test_grader.c — the grader (scripts/grader.c) works both ways.
- * Claims: the reference solutions of chapters 01 to 07 score full marks (and compile with
+ * Claims: the reference solutions of chapters 01 to 08 score full marks (and compile with
  * -Werror); the untouched stubs score 0 without upsetting the grader; each deliberately broken
  * solution in tests/fixtures/grader/ is reported with its own status (crash, timeout, memory,
  * NaN, wrong value, too slow, compile error, early exit) while the exercises next to it keep
- * their points; the reference outputs of chapters 5, 6 and 7 agree with their independent references
+ * their points; the reference outputs of chapters 5 to 8 agree with their independent references
  * (PyTorch, numpy, finite differences, the driver's float64 definition); a fresh student edition has no
  * solutions and its grader still works.
  * Each case runs the real grader binary (GRADER_BIN, passed in by grade.mk) and reads the
@@ -77,10 +77,10 @@ static void expect_total(const char *dir, const char *chapter, int points, int m
 START_TEST(test_grader_reference_solutions_score_full_marks)
 {
     char dir[64], max[32];
-    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4 5 6 7"), 0);
+    ck_assert_int_eq(grade(dir, sizeof dir, "--solutions --strict 1 2 3 4 5 6 7 8"), 0);
     const char *ch[] = {"01_perceptron", "02_backprop", "03_optimizers", "04_cnn", "05_rnn_lstm",
-                        "06_embeddings", "07_transformer"};
-    for (int i = 0; i < 7; i++) {
+                        "06_embeddings", "07_transformer", "08_scaling"};
+    for (int i = 0; i < 8; i++) {
         cell(dir, ch[i], "total", 2, max, sizeof max);
         ck_assert_msg(atoi(max) > 0, "%s: no points to score", ch[i]);
         expect_total(dir, ch[i], atoi(max), atoi(max));
@@ -93,7 +93,7 @@ START_TEST(test_grader_untouched_stubs_score_zero)
 {
     char dir[64];
     // (Fails if you have started the exercises in this checkout: it grades exercises/.)
-    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4 5 6 7"), 0);
+    ck_assert_int_eq(grade(dir, sizeof dir, "--strict 1 2 3 4 5 6 7 8"), 0);
     expect_total(dir, "01_perceptron", 0, -1);
     expect_total(dir, "02_backprop", 0, -1);
     expect_total(dir, "03_optimizers", 0, -1);
@@ -118,6 +118,10 @@ START_TEST(test_grader_untouched_stubs_score_zero)
     expect_status(dir, "07_transformer", "ex1_attention", "not implemented");
     expect_status(dir, "07_transformer", "ex4_bpe_merge", "not implemented");
     expect_status(dir, "07_transformer", "q7", "not answered");
+    expect_total(dir, "08_scaling", 0, -1);
+    expect_status(dir, "08_scaling", "ex1_power_law", "not implemented");
+    expect_status(dir, "08_scaling", "ex4_ring_allreduce", "not implemented");
+    expect_status(dir, "08_scaling", "q7", "not answered");
     ck_assert_msg(strstr(out_, "TOTAL: 0/"), "no grand total in the report");
     dl_rm_rf(dir);
 }
@@ -257,6 +261,8 @@ START_TEST(test_ch05_ch06_expected_agree_with_independent_references)
         {"06_embeddings/expected/ex3_cosine_analogy.txt", 2}, {"06_embeddings/expected/ex4_subword_ngrams.txt", 11},
         {"07_transformer/expected/ex1_attention.txt", 8}, {"07_transformer/expected/ex2_causal_mask.txt", 8},
         {"07_transformer/expected/ex3_positional_encoding.txt", 4}, {"07_transformer/expected/ex4_bpe_merge.txt", 7},
+        {"08_scaling/expected/ex1_power_law.txt", 8}, {"08_scaling/expected/ex2_chinchilla_optimal.txt", 15},
+        {"08_scaling/expected/ex3_gpt_flops.txt", 8}, {"08_scaling/expected/ex4_ring_allreduce.txt", 13},
     };
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         FILE *f = fopen(want[i].file, "r");
@@ -305,6 +311,10 @@ START_TEST(test_student_edition_has_no_solutions_and_grades_its_stubs)
     snprintf(path, sizeof path, "%s/07_transformer/exercises/solutions", ed);
     ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
     snprintf(path, sizeof path, "%s/07_transformer/expected/references.txt", ed);   // every ex reads it
+    ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
+    snprintf(path, sizeof path, "%s/08_scaling/exercises/solutions", ed);
+    ck_assert_msg(access(path, F_OK) != 0, "%s is in the student edition", path);
+    snprintf(path, sizeof path, "%s/08_scaling/expected/references.txt", ed);   // every ex reads it
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
     snprintf(path, sizeof path, "%s/02_backprop/expected/ex4_gemm_blocked.txt", ed);
     ck_assert_msg(access(path, F_OK) == 0, "%s is missing from the student edition", path);
