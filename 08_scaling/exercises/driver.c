@@ -27,7 +27,7 @@
 #include "driver_fixture.h"
 
 // |got − want| / |want|: the references are printed with 9 significant digits.
-static double rel_diff(double got, double want)
+__attribute__((unused)) static double rel_diff(double got, double want)
 {
     double d = fabs(got - want) / fabs(want);
     return d == d ? d : INFINITY;
