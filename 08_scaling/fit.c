@@ -16,8 +16,9 @@
  *   ∂r/∂a = w1, ∂r/∂α = −w1 ln N, ∂r/∂b = w2, ∂r/∂β = −w2 ln D, ∂r/∂e = w3
  *   Huber_δ(r) = r²/2 (|r| ≤ δ), δ(|r| − δ/2) else;  Huber'(r) = clamp(r, −δ, δ)
  * The grid's 4500 starts are independent: they run on the thread pool (base/threads.h), each
- * writing its own slot; the winner is the smallest final objective, ties to the lowest index,
- * so the result does not depend on the thread count.
+ * writing its own slot, to scipy's default tolerances; the 8 best are then polished to tight
+ * ones and the winner is the smallest final objective, ties to the lowest index, so the result
+ * does not depend on the thread count.
  */
 #include "fit.h"
 
@@ -296,6 +297,10 @@ static Chinchilla from_x(const double *x)
 }
 
 static const LbfgsConfig FIT_CFG = {.m = 10, .max_iter = 1000, .gtol = 1e-10, .ftol = 1e-13};
+// The grid's starts run to scipy's default tolerances (L-BFGS-B: factr 1e7 · eps ≈ 2.2e-9,
+// pgtol 1e-5); the best GRID_POLISH of them then continue to FIT_CFG's.
+static const LbfgsConfig GRID_CFG = {.m = 10, .max_iter = 1000, .gtol = 1e-5, .ftol = 2.2e-9};
+#define GRID_POLISH 8
 
 /* Grid start i of Hoffmann's 4500: α, β, e, a, b nested in that order (b fastest). */
 static void grid_start(int i, double x[5])
@@ -321,7 +326,7 @@ static void grid_one(void *ctx, int i)
     GridJob *job = ctx;
     double x[5];
     grid_start(i, x);
-    LbfgsResult r = lbfgs_minimize(chin_objective, (void *)job->cd, x, 5, &FIT_CFG);
+    LbfgsResult r = lbfgs_minimize(chin_objective, (void *)job->cd, x, 5, &GRID_CFG);
     memcpy(job->x[i], x, sizeof x);
     job->f[i] = isfinite(r.f) ? r.f : INFINITY;
     job->evals[i] = r.evals;
@@ -365,10 +370,23 @@ ChinchillaFit chinchilla_fit(const ScalingPoint *p, size_t n, double delta,
     int *ev = dl_malloc(GRID_INITS * sizeof *ev, "chinchilla grid");
     GridJob job = {&cd, xs, fs, ev};
     parallel_for(GRID_INITS, grid_one, &job);
-    int best = 0;
+    // The GRID_POLISH smallest (ties to the lower index), polished; the best polished wins.
+    int top[GRID_POLISH], nt = 0;
     for (int i = 0; i < GRID_INITS; i++) {
         out.evals += ev[i];
-        if (fs[i] < fs[best]) best = i;
+        int j = nt < GRID_POLISH ? nt++ : GRID_POLISH;
+        if (j == GRID_POLISH && !(fs[i] < fs[top[GRID_POLISH - 1]])) continue;
+        if (j == GRID_POLISH) j = GRID_POLISH - 1;
+        while (j > 0 && fs[i] < fs[top[j - 1]]) { top[j] = top[j - 1]; j--; }
+        top[j] = i;
+    }
+    int best = top[0];
+    for (int t = 0; t < nt; t++) {
+        int i = top[t];
+        LbfgsResult r = lbfgs_minimize(chin_objective, &cd, xs[i], 5, &FIT_CFG);
+        fs[i] = isfinite(r.f) ? r.f : INFINITY;
+        out.evals += r.evals;
+        if (fs[i] < fs[best] || (fs[i] == fs[best] && i < best)) best = i;
     }
     out.c = from_x(xs[best]);
     out.objective = fs[best];
