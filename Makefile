@@ -11,6 +11,7 @@
 #   make chapter5     build 05_rnn_lstm/run     (also: make 05_rnn_lstm)
 #   make chapter6     build 06_embeddings/run   (also: make 06_embeddings)
 #   make chapter7     build 07_transformer/run  (also: make 07_transformer)
+#   make chapter8     build 08_scaling/run      (also: make 08_scaling)
 #   make plots        redraw every out/*.png from its .gp/.dat
 #   make grade        grade the exercises (CHAPTER=2 for one chapter; SOLUTIONS=1 grades the
 #                     reference solutions); make expected, make student-edition DEST=dir
@@ -59,7 +60,8 @@ LIB        := $(BUILD)/libdl.a
 
 # Finished chapters; a chapter's program is every .c file in its folder (the lesson topic.c,
 # its bench.c, and any helper it declares in a header there), linked with libdl.
-CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn 05_rnn_lstm 06_embeddings 07_transformer
+CHAPTERS   := 01_perceptron 02_backprop 03_optimizers 04_cnn 05_rnn_lstm 06_embeddings 07_transformer \
+              08_scaling
 $(foreach c,$(CHAPTERS),$(eval $(c)_SRC := $(wildcard $(c)/*.c)))
 $(foreach c,$(CHAPTERS),$(eval $(c)_HDR := $(wildcard $(c)/*.h)))
 CHAPTER_BINS := $(foreach c,$(CHAPTERS),$(BINDIR)/$(c)/run)
@@ -69,7 +71,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all lib chapters chapter1 chapter2 chapter3 chapter4 chapter5 chapter6 chapter7 $(CHAPTERS) run test test-build bench data \
+.PHONY: all lib chapters chapter1 chapter2 chapter3 chapter4 chapter5 chapter6 chapter7 chapter8 $(CHAPTERS) run test test-build bench data \
         setup setup-test plots clean
 
 all: chapters test-build
@@ -83,6 +85,7 @@ chapter4 04_cnn: $(BINDIR)/04_cnn/run
 chapter5 05_rnn_lstm: $(BINDIR)/05_rnn_lstm/run
 chapter6 06_embeddings: $(BINDIR)/06_embeddings/run
 chapter7 07_transformer: $(BINDIR)/07_transformer/run
+chapter8 08_scaling: $(BINDIR)/08_scaling/run
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -150,6 +153,7 @@ bench: $(CHAPTER_BINS)
 	$(BINDIR)/05_rnn_lstm/run --bench $(ARGS)
 	$(BINDIR)/06_embeddings/run --bench $(ARGS)
 	$(BINDIR)/07_transformer/run --bench $(ARGS)
+	$(BINDIR)/08_scaling/run --bench $(ARGS)
 
 plots:
 	@scripts/plots.sh $(CHAPTERS)

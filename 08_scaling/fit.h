@@ -85,9 +85,12 @@ typedef struct IsoFlopMin {
     int n_points;     // runs used
 } IsoFlopMin;
 
-/* Approach 2: the points grouped by budget (C within a factor `tol` of each other, e.g. 1.25),
- * for each group of >= 3 points a parabola loss = a (log N)² + b log N + c, its minimum.
- * Returns the number of budgets written to out (capacity max_out). */
+/* Approach 2: the points grouped by budget (C within a factor `tol` of each other, e.g. 1.25:
+ * sorted by C, a group is every point within tol of its smallest), for each group of >= 3 points
+ * a least-squares parabola loss = a (ln N)² + b ln N + c, its minimum; C is the group's geometric
+ * mean. A group whose parabola opens downwards or whose vertex lies outside the group's range of
+ * N (an extrapolation, not a minimum) is skipped. Returns the number of budgets written to out
+ * (capacity max_out), in increasing C. */
 int isoflop_minima(const ScalingPoint *p, size_t n, double tol, IsoFlopMin *out, int max_out);
 
 #endif

