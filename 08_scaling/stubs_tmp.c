@@ -14,7 +14,6 @@
 #include "scaling.h"
 
 void laws_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("1-3. The laws (not merged yet)"); }
-void sweep_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("4. Our sweep (not merged yet)"); }
 void ddp_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("5. Data-parallel (not merged yet)"); }
 void inference_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("6. Inference-time compute (not merged yet)"); }
 void bf16_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("7. bf16 (not merged yet)"); }
@@ -23,18 +22,3 @@ void bench_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_sec
 static const KernelRung STUB_RUNGS[] = {{"v0_naive", NULL, NULL}};
 KernelLadder GEMM_BF16_LADDER = {"gemm_bf16", "bf16 GEMM (stub)", STUB_RUNGS, 1, "v0_naive", NULL};
 
-// A crude stand-in for common/data/scaling.c: checks the file is readable and non-empty only.
-bool scaling_load(const char *path, ScalingSet *out, char *err, size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "%s: cannot open", path); return false; }
-    int c = fgetc(f);
-    fclose(f);
-    if (c == EOF) { snprintf(err, errlen, "%s: empty file", path); return false; }
-    snprintf(out->path, sizeof out->path, "%s", path);
-    out->n = 1;
-    out->p = dl_malloc(sizeof *out->p, "stub");
-    return true;
-}
-void scaling_free(ScalingSet *s) { free(s->p); memset(s, 0, sizeof *s); }
