@@ -166,19 +166,23 @@ static void cost_table(Chapter *ch, const char *model, const char *tag, double n
     const int np = (int)(sizeof P / sizeof P[0]);
     printf("\n%s: %.0f gradients, fp32 = %.1f MB per worker; seconds per ring all-reduce:\n",
            model, n, n * 4 / 1e6);
-    printf("  %-27s %6s", "network", "α µs");
-    for (int i = 0; i < np; i++) printf("  %7s%-4d", "p=", P[i]);
-    printf("  %9s\n", "2N·β");
+    printf("  %-26s %5s", "network", "α µs");
+    for (int i = 0; i < np; i++) {
+        char h[16];
+        snprintf(h, sizeof h, "p=%d", P[i]);
+        printf(" %8s", h);
+    }
+    printf(" %9s\n", "2N·β");
     for (size_t k = 0; k < N_NETS; k++) {
         const Network *w = &NETS[k];
         double bw = w->gbit_s * 1e9 / 8, alpha = w->alpha_us * 1e-6;
-        printf("  %-27s %6.1f", w->name, w->alpha_us);
+        printf("  %-26s %5.1f", w->name, w->alpha_us);
         for (int i = 0; i < np; i++) {
             double t = ddp_allreduce_seconds(n, 4, P[i], alpha, bw);
-            printf("  %11.4g", t);
+            printf(" %8.3g", t);
             if (P[i] == 1024) metrics_setf(&ch->metrics, t, "ddp_%s_%s_p1024_s", tag, w->tag);
         }
-        printf("  %9.4g\n", 2 * n * 4 / bw);
+        printf(" %9.3g\n", 2 * n * 4 / bw);
     }
 }
 
@@ -190,16 +194,16 @@ static void cost_model(Chapter *ch)
     xl.L = 48; xl.NH = 25; xl.C = 1600;
     double n_small = (double)gpt_param_count(&small), n_xl = (double)gpt_param_count(&xl);
     printf("Ring all-reduce: T ≈ 2(p−1)·α + 2(p−1)/p · N·β (α: latency per message, β: seconds "
-           "per byte).\nThe bandwidth term tends to 2N·β as p grows: each worker sends and "
-           "receives every gradient\nabout twice, whatever p. Latencies are assumed, orders of "
-           "magnitude; bandwidths are the links' nominal rates.\n");
+           "per byte).\nThe bandwidth term tends to 2N·β as p grows: each worker sends (and "
+           "receives) every gradient\nabout twice, whatever p. Latencies are assumed (orders of "
+           "magnitude); bandwidths are the\nlinks' nominal rates, one direction.\n");
     cost_table(ch, "GPT-2 small", "gpt2s", n_small);
     cost_table(ch, "GPT-2 XL", "gpt2xl", n_xl);
     metrics_set(&ch->metrics, "ddp_gpt2s_params", n_small);
-    printf("\nOn 1 Gb/s Ethernet GPT-2 small's all-reduce alone takes %.1f s a step at any p; "
-           "on 200 Gb/s InfiniBand %.3f s.\nThe latency term matters only for small models or "
-           "thousands of workers (2·1023·α at p = 1024).\nReal systems overlap it with the "
-           "backward pass (bucketed all-reduce, Li et al. 2020) and cut it with bf16 gradients "
+    printf("\nOn 1 Gb/s Ethernet GPT-2 small's all-reduce alone takes %.1f s a step at p = 1024; "
+           "on 200 Gb/s\nInfiniBand %.3f s. The latency term 2(p−1)·α matters only for small "
+           "models or thousands of\nworkers. Real systems overlap the all-reduce with the "
+           "backward pass (bucketed, Li et al. 2020)\nand halve it with bf16 gradients "
            "(section 7).\n", ddp_allreduce_seconds(n_small, 4, 1024, 50e-6, 1e9 / 8),
            ddp_allreduce_seconds(n_small, 4, 1024, 1.5e-6, 200e9 / 8));
 }
@@ -236,8 +240,8 @@ static void runs(Chapter *ch)
              (unsigned long long)ch->cli.seed, ch->cli.data_dir,
              quick ? "--batch 8 --T 32 --layers 2 --width 64"
                    : "--batch 16 --T 64 --layers 4 --width 128");
-    printf("\nmpi/ddp: chapter 7's GPT, the same global batch of %d windows split over the ranks, "
-           "1 thread per rank:\n  mpirun -np 1|2 %s %s\n", quick ? 8 : 16, bin, args);
+    printf("\nmpi/ddp: chapter 7's GPT, the same global batch of %d windows split over the "
+           "ranks, 1 thread\nper rank:\n  mpirun -np 1|2 %s %s\n", quick ? 8 : 16, bin, args);
     DdpRun one, two;
     if (!run_one(bin, 1, args, &one) || !run_one(bin, 2, args, &two)) return;
     printf("\n  %-5s %13s %13s %12s\n", "step", "loss 1 rank", "loss 2 ranks", "|diff|");
@@ -248,10 +252,10 @@ static void runs(Chapter *ch)
                    fabs(one.loss[k] - two.loss[k]));
     double d = ddp_max_loss_diff(&one, &two);
     printf("max |loss difference| over %d steps: %.3e (tolerance %.0e: the same sum in another "
-           "order, equal to float rounding) — %s\n", n, d, DDP_LOSS_TOL,
+           "order,\nequal to float rounding) — %s\n", n, d, DDP_LOSS_TOL,
            d <= DDP_LOSS_TOL ? "equal" : "NOT EQUAL");
     printf("ring all-reduce vs MPI_Allreduce, averaged gradients, max |difference| over all "
-           "steps: %.3e (tolerance %.0e) — %s\n", two.max_diff, DDP_GRAD_TOL,
+           "steps:\n%.3e (tolerance %.0e; for p = 2 both add the same two numbers) — %s\n", two.max_diff, DDP_GRAD_TOL,
            two.has_check && two.max_diff <= DDP_GRAD_TOL ? "equal" : "NOT EQUAL");
     printf("bytes sent per rank per all-reduce: %.0f counted, 2(p−1)/p·N·4 = %.0f (N = %zu)\n",
            two.bytes_sent, two.formula_bytes, two.params);
@@ -259,10 +263,11 @@ static void runs(Chapter *ch)
     printf("\n  %-8s %12s %12s %12s\n", "ranks", "tokens/s", "compute s", "comm s");
     printf("  %-8d %12.0f %12.3f %12.3f\n", 1, one.tok_s, one.compute_s, one.comm_s);
     printf("  %-8d %12.0f %12.3f %12.3f\n", 2, two.tok_s, two.compute_s, two.comm_s);
-    printf("scaling efficiency tokens/s(2) / (2 × tokens/s(1)) = %.2f. On this 2-core machine the "
-           "two ranks share\nthe cores with everything else running (and Open MPI's busy-polling "
-           "while a rank waits),\nso 'comm' includes waiting for the slower rank; the number is "
-           "a property of this box, not of the method.\n", eff);
+    printf("scaling efficiency tokens/s(2) / (2 × tokens/s(1)) = %.2f. On this 2-core machine "
+           "the two ranks\nshare the cores with everything else running (and with Open MPI's "
+           "busy-polling while a rank\nwaits), so 'comm' includes waiting for the slower rank: "
+           "the number measures this box, not\nthe method (1.0 would be perfect scaling).\n",
+           eff);
     metrics_set(&ch->metrics, "ddp_loss_max_diff", d);
     metrics_set(&ch->metrics, "ddp_ring_vs_mpi_max_diff", two.max_diff);
     metrics_set(&ch->metrics, "ddp_ring_bytes_per_rank", two.bytes_sent);
