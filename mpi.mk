@@ -15,10 +15,11 @@ DDP_BIN  := $(BINDIR)/08_scaling/mpi/ddp
 .PHONY: ddp chapter8
 ifeq ($(HAVE_MPI),yes)
 ddp: $(DDP_BIN)
-# mpicc is the C compiler plus MPI's include and library flags: the library's own flags apply.
+# mpicc is a C compiler plus MPI's include and library flags: the library's own flags apply,
+# and OMPI_CC makes Open MPI's mpicc wrap the compiler of the build (CC=clang builds too).
 $(DDP_BIN): $(DDP_SRC) $(DDP_HDR) $(LIB) $(COMMON_HDR)
 	@mkdir -p $(dir $@)
-	$(MPICC) $(CFLAGS) $(DDP_SRC) $(LIB) $(LDLIBS) -o $@
+	OMPI_CC=$(CC) $(MPICC) $(CFLAGS) $(DDP_SRC) $(LIB) $(LDLIBS) -o $@
 else
 ddp:
 	@echo "note: mpicc not found ($(MPICC)): 08_scaling/mpi/ddp is not built (apt-get install openmpi-bin libopenmpi-dev)"
