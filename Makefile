@@ -165,3 +165,5 @@ clean:
 include grade.mk
 # libFuzzer targets for the file loaders: make fuzz / fuzz-run (see fuzz.mk).
 include fuzz.mk
+# Chapter 8's MPI program (mpicc): make ddp (see mpi.mk).
+include mpi.mk
