@@ -13,6 +13,7 @@
 #include "kernels/gemm.h"
 
 #include "base/error.h"
+#include "kernels/gemm_bf16.h"
 #include "base/threads.h"
 
 #include <pthread.h>
@@ -664,10 +665,35 @@ static const KernelRung GEMM_RUNGS[] = {
 KernelLadder GEMM_LADDER = {"gemm", "C = A·B, every matmul (chapter 2)", GEMM_RUNGS,
                             sizeof GEMM_RUNGS / sizeof GEMM_RUNGS[0], "v4_threads", NULL};
 
+// ---- mixed-precision emulation (gemm_set_bf16, kernels/gemm_bf16.h) ----
+// When it is on, gemm() and gemm_ex() multiply copies of A and B rounded to bf16 (nearest
+// even) and kept as floats: the products are those of bf16 storage, the sums the float32
+// GEMM's — results equal "round, then multiply in float32" exactly, in the rung's own order.
+// The stored (rows, cols) operand with row stride ld → a dense rounded copy; malloc'ed.
+static float *bf16_rounded_copy(const float *x, int rows, int cols, int ld)
+{
+    size_t n = (size_t)rows * cols;
+    float *r = malloc((n > 0 ? n : 1) * sizeof(float));
+    if (!r) dl_die("gemm (bf16 mode): out of memory for a %d x %d rounded operand", rows, cols);
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            r[(size_t)i * cols + j] = bf16_to_float(bf16_from_float(x[(size_t)i * ld + j]));
+    return r;
+}
+
 void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
           int ldc, bool accumulate)
 {
-    gemm_rung_fn(ladder_selected(&GEMM_LADDER))(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    GemmFn fn = gemm_rung_fn(ladder_selected(&GEMM_LADDER));
+    if (gemm_bf16_enabled() && M > 0 && N > 0 && K > 0) {
+        gemm_check_args("gemm (bf16 mode)", M, N, K, A, lda, B, ldb, C, ldc);
+        float *a = bf16_rounded_copy(A, M, K, lda), *b = bf16_rounded_copy(B, K, N, ldb);
+        fn(M, N, K, a, K, b, N, C, ldc, accumulate);
+        free(a);
+        free(b);
+        return;
+    }
+    fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
 // ---- transposed operands ----
@@ -685,8 +711,30 @@ static float *transposed_copy(const float *x, int rows, int cols, int ld)
     return t;
 }
 
+static void gemm_ex_f32(bool trans_a, bool trans_b, int M, int N, int K, const float *A,
+                        int lda, const float *B, int ldb, float *C, int ldc, bool accumulate);
+
 void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda,
              const float *B, int ldb, float *C, int ldc, bool accumulate)
+{
+    if (gemm_bf16_enabled() && M > 0 && N > 0 && K > 0) {   // bf16 mode: rounded copies
+        int ra = trans_a ? K : M, ca = trans_a ? M : K, rb = trans_b ? N : K, cb = trans_b ? K : N;
+        if (lda < ca || ldb < cb || ldc < N)
+            dl_die("gemm_ex: row strides lda=%d ldb=%d ldc=%d are too small for M=%d N=%d K=%d "
+                   "(transposed: A %d, B %d)", lda, ldb, ldc, M, N, K, trans_a, trans_b);
+        if (!A || !B || !C) dl_die("gemm_ex: NULL matrix pointer for a non-empty product");
+        float *a = bf16_rounded_copy(A, ra, ca, lda), *b = bf16_rounded_copy(B, rb, cb, ldb);
+        gemm_ex_f32(trans_a, trans_b, M, N, K, a, ca, b, cb, C, ldc, accumulate);
+        free(a);
+        free(b);
+        return;
+    }
+    gemm_ex_f32(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+// gemm_ex on float32 operands as given.
+static void gemm_ex_f32(bool trans_a, bool trans_b, int M, int N, int K, const float *A,
+                        int lda, const float *B, int ldb, float *C, int ldc, bool accumulate)
 {
     const KernelRung *r = ladder_selected(&GEMM_LADDER);
     if (gemm_rung_fn(r) == gemm_v4_threads) {
@@ -708,7 +756,8 @@ void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, in
     // other rungs: the transposed copies, then the rung itself
     float *at = trans_a ? transposed_copy(A, K, M, lda) : NULL;
     float *bt = trans_b ? transposed_copy(B, N, K, ldb) : NULL;
-    gemm(M, N, K, at ? at : A, at ? K : lda, bt ? bt : B, bt ? N : ldb, C, ldc, accumulate);
+    gemm_rung_fn(r)(M, N, K, at ? at : A, at ? K : lda, bt ? bt : B, bt ? N : ldb, C, ldc,
+                    accumulate);
     free(at);
     free(bt);
 }
