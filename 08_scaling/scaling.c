@@ -78,24 +78,24 @@ typedef struct SummaryRow {
 } SummaryRow;
 
 static const SummaryRow SUMMARY[] = {
-    {"chin_E", "Chinchilla fit: E (irreducible loss)", 1.6, 2.0, "Hoffmann 1.69, Epoch 1.82"},
-    {"chin_A", "Chinchilla fit: A", 100, 1000, "Hoffmann 406.4, Epoch 482.01"},
-    {"chin_B", "Chinchilla fit: B", 100, 5000, "Hoffmann 410.7, Epoch 2085.43"},
-    {"chin_alpha", "Chinchilla fit: alpha (N exponent)", 0.28, 0.40, "Hoffmann 0.34, Epoch 0.3478"},
-    {"chin_beta", "Chinchilla fit: beta (D exponent)", 0.25, 0.42, "Hoffmann 0.28, Epoch 0.3658"},
-    {"chin_a", "N_opt ∝ C^a, a = beta/(alpha+beta)", 0.40, 0.60, "Hoffmann 0.46 (Approach 3), "
-                                                                   "Epoch 0.51"},
-    {"chin_tokens_per_param_5.76e23", "tokens per parameter at Gopher's 5.76e23 FLOP", 10, 40,
-     "Chinchilla: 1.4e12 / 70e9 = 20"},
-    {"sweep_a", "our sweep: N_opt ∝ C^a", 0.2, 0.9, "Chinchilla ~0.5, Kaplan 0.73"},
-    {"ddp_max_abs_diff", "2-rank DDP vs one process: max |Δloss|", 0, 1e-4, "equal up to float "
-                                                                            "rounding"},
-    {"infer_best_of_n_pct", "best-of-n accuracy with the verifier", 0, 100, "rises with n "
-                                                                           "(Snell et al. 2024)"},
-    {"bf16_gemm_rel_err", "bf16 GEMM: relative error vs fp32", 1e-4, 1e-2, "8-bit mantissa: "
-                                                                           "~2^-9 per product"},
-    {"bf16_loss_gap", "bf16 training: final loss minus fp32's", -0.05, 0.05, "mixed precision "
-                                                                             "matches fp32"},
+    {"laws_fit_E", "Chinchilla fit: E (irreducible loss)", 1.75, 1.90, "Hoffmann 1.69, Epoch 1.82"},
+    {"laws_fit_A", "Chinchilla fit: A", 300, 700, "Hoffmann 406.4, Epoch 482.01"},
+    {"laws_fit_B", "Chinchilla fit: B", 1000, 4000, "Hoffmann 410.7, Epoch 2085.43"},
+    {"laws_fit_alpha", "Chinchilla fit: alpha (N exponent)", 0.32, 0.37, "Hoffmann 0.34, Epoch 0.3478"},
+    {"laws_fit_beta", "Chinchilla fit: beta (D exponent)", 0.34, 0.40, "Hoffmann 0.28, Epoch 0.3658"},
+    {"alloc_a", "Approach 3: N_opt ~ C^a, a = beta/(alpha+beta)", 0.49, 0.54, "Hoffmann 0.46, Epoch 0.51"},
+    {"alloc_tokens_per_param_C1", "tokens per parameter at 5.76e23 FLOP", 14, 24, "Chinchilla 1.4e12/7e10 "
+                                                                                  "= 20"},
+    {"iso_a", "Approach 2 on Epoch's runs: N_opt ~ C^a", 0.40, 0.60, "Hoffmann 0.49 (Approach 2)"},
+    {"sweep_a2_a", "our sweep, Approach 2: N_opt ~ C^a", 0.2, 0.9, "Chinchilla ~0.5, Kaplan 0.73"},
+    {"sweep_check_err_pct", "--full: the 4x prediction's loss error, %", -10, 10, "a fit that "
+                                                                                "extrapolates"},
+    {"ddp_loss_max_diff", "2 ranks vs 1 process: max |loss diff|", 0, 1e-4, "equal to float rounding"},
+    {"ddp_ring_vs_mpi_max_diff", "ring all-reduce vs MPI_Allreduce", 0, 1e-6, "equal"},
+    {"bf16_gemm_rel_err", "bf16 GEMM: relative error vs fp32", 1e-3, 4e-3, "2^-9 = 1.95e-3 per "
+                                                                          "rounded operand"},
+    {"bf16_loss_gap", "bf16 training: val loss minus fp32's", -0.02, 0.02, "mixed precision "
+                                                                          "matches fp32"},
 };
 
 /* The headline figures of every section, read back from the metrics the sections recorded:
