@@ -11,6 +11,8 @@
 #                 make data falls back to offline; KJV=path/to/bible-kjv.txt when data/ has none).
 #   chapter 6:    golden_ch06_text8.tsv (data/: the text8 prefix, IMDb and the evaluation sets).
 #   chapter 7:    golden_ch07_tinyshakespeare.tsv (data/: tiny Shakespeare and the KJV Bible).
+#   chapter 8:    golden_ch08_chinchilla.tsv (data/: Epoch AI's Chinchilla runs, the text8 prefix
+#                 and tiny Shakespeare; the ddp_ keys of the 2-rank run need Open MPI's mpirun).
 # Review the diff before committing: a golden value that moves needs a reason.
 set -euo pipefail
 chapter=${1:?usage: scripts/make_golden.sh NN_topic TAG (e.g. 02_backprop ch02)}
@@ -58,6 +60,12 @@ if [ "$tag" = ch05 ]; then
 fi
 if [ "$tag" = ch06 ]; then
   golden text8 data "a folder with text8_prefix.txt, imdb/ and the evaluation sets"
+  exit 0
+fi
+if [ "$tag" = ch08 ]; then
+  # ddp_efficiency_ratio is a ratio of two measured speeds: timing, though not named so.
+  timing="$timing|^ddp_efficiency_ratio\$"
+  golden chinchilla data "a folder with chinchilla/svg_extracted_data.csv, text8_prefix.txt and tinyshakespeare.txt"
   exit 0
 fi
 if [ "$tag" = ch07 ]; then
