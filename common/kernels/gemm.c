@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,8 @@ static void gemm_v2_blocked(int M, int N, int K, const float *A, int lda, const 
 typedef struct PackBuf {
     float *a; size_t a_cap;   // packed A block, MC x KC, in MR-row micro-panels
     float *b; size_t b_cap;   // packed B block, KC x NC, in NR-column micro-panels
+    float *ra; size_t ra_cap; // bf16 mode (gemm_set_bf16): A and B rounded to bf16
+    float *rb; size_t rb_cap;
 } PackBuf;
 
 static pthread_key_t pack_key;
@@ -134,6 +137,8 @@ static void packbuf_free(void *p)
     if (!pb) return;
     free(pb->a);
     free(pb->b);
+    free(pb->ra);
+    free(pb->rb);
     free(pb);
 }
 
@@ -669,16 +674,35 @@ KernelLadder GEMM_LADDER = {"gemm", "C = A·B, every matmul (chapter 2)", GEMM_R
 // When it is on, gemm() and gemm_ex() multiply copies of A and B rounded to bf16 (nearest
 // even) and kept as floats: the products are those of bf16 storage, the sums the float32
 // GEMM's — results equal "round, then multiply in float32" exactly, in the rung's own order.
-// The stored (rows, cols) operand with row stride ld → a dense rounded copy; malloc'ed.
-static float *bf16_rounded_copy(const float *x, int rows, int cols, int ld)
+// The stored (rows, cols) operand with row stride ld → dst (rows, cols) dense, each value
+// rounded to bf16 and widened back: bf16_to_float(bf16_from_float(x)) without a branch, so the
+// loop vectorizes (a NaN becomes the quiet NaN with its top bits, as bf16_from_float makes it).
+static void bf16_round_rows(const float *x, int rows, int cols, int ld, float *dst)
 {
-    size_t n = (size_t)rows * cols;
-    float *r = malloc((n > 0 ? n : 1) * sizeof(float));
-    if (!r) dl_die("gemm (bf16 mode): out of memory for a %d x %d rounded operand", rows, cols);
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            r[(size_t)i * cols + j] = bf16_to_float(bf16_from_float(x[(size_t)i * ld + j]));
-    return r;
+    for (int i = 0; i < rows; i++) {
+        const float *src = x + (size_t)i * ld;
+        float *out = dst + (size_t)i * cols;
+        for (int j = 0; j < cols; j++) {
+            uint32_t u;
+            memcpy(&u, &src[j], sizeof u);
+            uint32_t r = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+            uint32_t q = (u | 0x00400000u) & 0xFFFF0000u;
+            r = (u & 0x7FFFFFFFu) > 0x7F800000u ? q : r;
+            memcpy(&out[j], &r, sizeof r);
+        }
+    }
+}
+
+// The rounded copies live in the calling thread's PackBuf (reused, like the packing buffers):
+// the fp32 rung then packs from them into its own buffers a, b.
+static void bf16_rounded_pair(const float *A, int ra, int ca, int lda, const float *B, int rb,
+                              int cb, int ldb, float **a, float **b)
+{
+    PackBuf *pb = packbuf_get();
+    *a = packbuf_reserve(&pb->ra, &pb->ra_cap, (size_t)ra * ca);
+    *b = packbuf_reserve(&pb->rb, &pb->rb_cap, (size_t)rb * cb);
+    bf16_round_rows(A, ra, ca, lda, *a);
+    bf16_round_rows(B, rb, cb, ldb, *b);
 }
 
 void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
@@ -687,10 +711,9 @@ void gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
     GemmFn fn = gemm_rung_fn(ladder_selected(&GEMM_LADDER));
     if (gemm_bf16_enabled() && M > 0 && N > 0 && K > 0) {
         gemm_check_args("gemm (bf16 mode)", M, N, K, A, lda, B, ldb, C, ldc);
-        float *a = bf16_rounded_copy(A, M, K, lda), *b = bf16_rounded_copy(B, K, N, ldb);
+        float *a, *b;
+        bf16_rounded_pair(A, M, K, lda, B, K, N, ldb, &a, &b);
         fn(M, N, K, a, K, b, N, C, ldc, accumulate);
-        free(a);
-        free(b);
         return;
     }
     fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
@@ -723,10 +746,9 @@ void gemm_ex(bool trans_a, bool trans_b, int M, int N, int K, const float *A, in
             dl_die("gemm_ex: row strides lda=%d ldb=%d ldc=%d are too small for M=%d N=%d K=%d "
                    "(transposed: A %d, B %d)", lda, ldb, ldc, M, N, K, trans_a, trans_b);
         if (!A || !B || !C) dl_die("gemm_ex: NULL matrix pointer for a non-empty product");
-        float *a = bf16_rounded_copy(A, ra, ca, lda), *b = bf16_rounded_copy(B, rb, cb, ldb);
+        float *a, *b;
+        bf16_rounded_pair(A, ra, ca, lda, B, rb, cb, ldb, &a, &b);
         gemm_ex_f32(trans_a, trans_b, M, N, K, a, ca, b, cb, C, ldc, accumulate);
-        free(a);
-        free(b);
         return;
     }
     gemm_ex_f32(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
