@@ -1,12 +1,13 @@
 /* tests/test_ch08.c — chapter 8, the built program: a golden --quick run (the laws fitted on
  * Epoch AI's Chinchilla runs, the tiny sweep, the ring all-reduce model and the 2-rank MPI run,
- * bf16), the same numbers with 1 and 2 threads, and the bad-input exits (--points with a CSV
- * missing a column, a non-positive N or D, a NaN, an empty file, a missing file; a bad flag or
- * --boot; missing data).
+ * inference-time compute, bf16), the same numbers with 1 and 2 threads, and the bad-input exits
+ * (--points with a CSV missing a column, a non-positive N or D, a NaN, an empty file, a missing
+ * file; a bad flag or --boot; missing data).
  *
  * The parts are tested where they live: the loader in test_scaling_data.c, L-BFGS and the fits
  * against scipy in test_fit.c, the counted FLOPs in test_sweep.c, the ring and the 2-rank run in
- * test_ddp.c (with the rank count that does not divide the batch), bf16 in test_bf16.c.
+ * test_ddp.c (with the rank count that does not divide the batch), the inference-time parts in
+ * test_infer.c, bf16 in test_bf16.c.
  * Golden run: tests/fixtures/golden_ch08_chinchilla.tsv (scripts/make_golden.sh 08_scaling
  * ch08); first line: the command that made it. Without Open MPI the section-5 keys of the 2-rank
  * run are absent (the run says why): they are then skipped, the rest still checked.
@@ -56,6 +57,12 @@ static const GoldenRule RULES[] = {
     {"ddp_ring_vs_mpi", 1e-6, 0},
     {"ddp_loss_final", 2e-3, 2e-3},
     {"ddp_mpi_available", 0, 0},
+    {"infer_", 2e-3, 2e-3},            // section 6: the two models' training losses
+    {"_acc_pct", 12.5, 0},             // accuracies on 24 problems: 3 answers may flip between
+                                       //   builds (a sampled token near a tie)
+    {"infer_match_n", 2, 0},           // the n at which the small model catches up
+    {"infer_test_problems", 0, 0},
+    {"infer_samples", 0, 0},
     {"bf16_", 2e-3, 2e-3},
     {"_rel_err", 1e-4, 0.1},           // the bf16 GEMM's error: rung-dependent rounding
 };
