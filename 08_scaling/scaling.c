@@ -92,6 +92,12 @@ static const SummaryRow SUMMARY[] = {
                                                                                 "extrapolates"},
     {"ddp_loss_max_diff", "2 ranks vs 1 process: max |loss diff|", 0, 1e-4, "equal to float rounding"},
     {"ddp_ring_vs_mpi_max_diff", "ring all-reduce vs MPI_Allreduce", 0, 1e-6, "equal"},
+    {"infer_small_greedy_acc_pct", "addition, small GPT greedy: % right", 75, 95, "—"},
+    {"infer_large_greedy_acc_pct", "addition, large GPT greedy: % right", 85, 99, "—"},
+    {"infer_small_pass_at_32_acc_pct", "small GPT, pass@32 (oracle checker), %", 97, 100,
+     "rises with n (Snell et al. 2024)"},
+    {"infer_small_vote_at_32_acc_pct", "small GPT, majority vote of 32, %", 80, 95, "saturates "
+                                                                                  "(Wang et al.)"},
     {"bf16_gemm_rel_err", "bf16 GEMM: relative error vs fp32", 1e-3, 4e-3, "2^-9 = 1.95e-3 per "
                                                                           "rounded operand"},
     {"bf16_loss_gap", "bf16 training: val loss minus fp32's", -0.02, 0.02, "mixed precision "
