@@ -233,8 +233,17 @@ static void section_allocation(Chapter *ch, const ScalingPoint *p, size_t n, con
         metrics_setf(&ch->metrics, Do / No, "alloc_tokens_per_param_C%d", k);
         metrics_setf(&ch->metrics, L, "alloc_loss_C%d", k);
     }
-    printf("(Hoffmann's own fit puts ~20 tokens per parameter at these budgets; the tokens per\n"
-           " parameter drift with C unless a = b = 0.5.)\n\n");
+    printf("Hoffmann's published law gives D/N =");
+    for (int k = 0; k < 3; k++) {
+        double No, Do;
+        chinchilla_optimal(&HOFFMANN, BUDGET[k], &No, &Do);
+        printf(" %.1f%s", Do / No, k < 2 ? "," : "");
+        metrics_setf(&ch->metrics, Do / No, "alloc_hoffmann_tokens_per_param_C%d", k);
+    }
+    printf(" at the same\nbudgets (its a = %.2f < 0.5: the ratio grows with C); "
+           "the \"20 tokens per parameter\" rule is Chinchilla's own point (70B, 1.4T). The\n"
+           "ratio is constant in C only when a = b = 0.5.\n\n",
+           HOFFMANN.beta / (HOFFMANN.alpha + HOFFMANN.beta));
 
     static const struct { const char *name, *key; double N, D; } M[4] = {
         {"GPT-3", "gpt3", 175e9, 300e9}, {"Chinchilla", "chinchilla", 70e9, 1.4e12},
