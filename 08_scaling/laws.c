@@ -240,9 +240,9 @@ static void section_allocation(Chapter *ch, const ScalingPoint *p, size_t n, con
         printf(" %.1f%s", Do / No, k < 2 ? "," : "");
         metrics_setf(&ch->metrics, Do / No, "alloc_hoffmann_tokens_per_param_C%d", k);
     }
-    printf(" at the same\nbudgets (its a = %.2f < 0.5: the ratio grows with C); "
-           "the \"20 tokens per parameter\" rule is Chinchilla's own point (70B, 1.4T). The\n"
-           "ratio is constant in C only when a = b = 0.5.\n\n",
+    printf(" at the same\nbudgets (its a = %.2f < 0.5: the ratio grows with C); the \"20 tokens per\n"
+           "parameter\" rule is Chinchilla's own point (70B, 1.4T). The ratio is constant in C\n"
+           "only when a = b = 0.5.\n\n",
            HOFFMANN.beta / (HOFFMANN.alpha + HOFFMANN.beta));
 
     static const struct { const char *name, *key; double N, D; } M[4] = {
