@@ -105,8 +105,9 @@ static ChinchillaFit section_chinchilla(Chapter *ch, const Flags *f, ScalingSet 
     // Sorted by loss: the highest-loss runs are the last.
     qsort(s->p, s->n, sizeof *s->p, cmp_loss);
     size_t drop = own ? 0 : DROP_HIGHEST;
-    if (s->n <= drop + 5) dl_die("%s: %zu runs; the fit needs at least %zu", path, s->n,
-                                 drop + 6);
+    if (s->n <= drop + 5)
+        dl_die("%s: %zu runs; Approach 3 fits 5 parameters and needs at least %zu (run a larger "
+               "sweep: --full)", path, s->n, drop + 6);
     *n = s->n - drop;
     printf("%s: %zu runs%s; %zu fitted.\n", path, s->n,
            own ? "" : " (Epoch AI's extraction of Hoffmann et al.'s Fig. 4; D = C / 6N)", *n);
@@ -128,15 +129,23 @@ static ChinchillaFit section_chinchilla(Chapter *ch, const Flags *f, ScalingSet 
     print_law("ours (this run)", &fit.c, fit.objective);
     print_law("Hoffmann et al. 2022", &HOFFMANN, oh);
     print_law("Epoch AI 2024", &EPOCH, oe);
-    printf("\nWhy they differ. Hoffmann's values sit at an objective %.2fx ours on these points:\n"
-           "their fit ran on the original 400+ runs (we have 240 read off a figure's SVG, N and C\n"
-           "to the pixel), and Epoch found that the published values are not a minimum of the\n"
-           "stated objective on this data even allowing for rounding (their reported optimiser was\n"
-           "likely stopped early; their narrow confidence intervals imply more runs than shown).\n"
-           "Epoch's refit is close to ours: the same method on the same points (its objective %.2fx\n"
-           "ours; scipy's L-BFGS-B from the same grid reaches our objective, tests/fixtures/\n"
-           "fit_chinchilla.txt). The objective is flat along a valley where B and β trade off (see\n"
-           "B's bootstrap interval below), so small differences move B by hundreds at little cost.\n", oh / fit.objective, oe / fit.objective);
+    if (own) {
+        printf("\nHoffmann's and Epoch's laws were fitted to MassiveText runs with another\n"
+               "tokenizer: on these points their objectives only show how far a corpus moves the\n"
+               "law.\n");
+    } else {
+        printf("\nWhy they differ. Hoffmann's values sit at an objective %.2fx ours on these\n"
+               "points: their fit ran on the original 400+ runs (we have 240 read off a figure's\n"
+               "SVG, N and C to the pixel), and Epoch found that the published values are not a\n"
+               "minimum of the stated objective on this data even allowing for rounding (the\n"
+               "reported optimiser was likely stopped early; the narrow confidence intervals\n"
+               "imply more runs than shown).\n"
+               "Epoch's refit is close to ours: the same method on the same points (its\n"
+               "objective %.2fx ours; scipy's L-BFGS-B from the same grid reaches our objective,\n"
+               "tests/fixtures/fit_chinchilla.txt). The objective is flat along a valley where B\n"
+               "and β trade off (see B's bootstrap interval below), so small differences move B\n"
+               "by hundreds at little cost.\n", oh / fit.objective, oe / fit.objective);
+    }
     metrics_set(&ch->metrics, "laws_fit_E", fit.c.E);
     metrics_set(&ch->metrics, "laws_fit_A", fit.c.A);
     metrics_set(&ch->metrics, "laws_fit_B", fit.c.B);
@@ -205,8 +214,8 @@ static void section_allocation(Chapter *ch, const ScalingPoint *p, size_t n, con
     chapter_section("3. Compute-optimal allocation: N_opt(C), D_opt(C) under C = 6ND");
     double s = c->alpha + c->beta, a = c->beta / s, b = c->alpha / s;
     double G = pow(c->alpha * c->A / (c->beta * c->B), 1.0 / s);
-    printf("Minimising L̂(N, C/6N) over N (Hoffmann eq. 4): N_opt = G (C/6)^a, D_opt = (C/6)^b / G\n"
-           "with a = β/(α+β) = %.4f, b = α/(α+β) = %.4f, G = (αA/(βB))^(1/(α+β)) = %.4g.\n\n",
+    printf("Minimising L̂(N, C/6N) over N (Hoffmann eq. 4): N_opt = G (C/6)^a,\n"
+           "D_opt = (C/6)^b / G with a = β/(α+β) = %.4f, b = α/(α+β) = %.4f, G = (αA/(βB))^(1/(α+β)) = %.4g.\n\n",
            a, b, G);
     metrics_set(&ch->metrics, "alloc_a", a);
     metrics_set(&ch->metrics, "alloc_b", b);
@@ -224,8 +233,17 @@ static void section_allocation(Chapter *ch, const ScalingPoint *p, size_t n, con
         metrics_setf(&ch->metrics, Do / No, "alloc_tokens_per_param_C%d", k);
         metrics_setf(&ch->metrics, L, "alloc_loss_C%d", k);
     }
-    printf("(Hoffmann's own fit puts ~20 tokens per parameter at these budgets; the tokens per\n"
-           " parameter drift with C unless a = b = 0.5.)\n\n");
+    printf("Hoffmann's published law gives D/N =");
+    for (int k = 0; k < 3; k++) {
+        double No, Do;
+        chinchilla_optimal(&HOFFMANN, BUDGET[k], &No, &Do);
+        printf(" %.1f%s", Do / No, k < 2 ? "," : "");
+        metrics_setf(&ch->metrics, Do / No, "alloc_hoffmann_tokens_per_param_C%d", k);
+    }
+    printf(" at the same\nbudgets (its a = %.2f < 0.5: the ratio grows with C); the \"20 tokens per\n"
+           "parameter\" rule is Chinchilla's own point (70B, 1.4T). The ratio is constant in C\n"
+           "only when a = b = 0.5.\n\n",
+           HOFFMANN.beta / (HOFFMANN.alpha + HOFFMANN.beta));
 
     static const struct { const char *name, *key; double N, D; } M[4] = {
         {"GPT-3", "gpt3", 175e9, 300e9}, {"Chinchilla", "chinchilla", 70e9, 1.4e12},
