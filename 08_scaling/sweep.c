@@ -457,33 +457,56 @@ void sweep_section(Chapter *ch, const Flags *f)
 
     // ---- the prediction for 4× the largest budget ----
     const double C4 = 4 * p.budgets[p.n_budgets - 1];
-    double N3, D3;
-    chinchilla_optimal(c, C4, &N3, &D3);
-    const double N2 = n_min >= 2 ? kN * pow(C4, a) : NAN, D2 = n_min >= 2 ? kD * pow(C4, bexp) : NAN;
+    // a fit with α or β <= 0 (too few points, or losses that do not fall with N or D) has no
+    // compute-optimal allocation: chinchilla_optimal needs α + β > 0 and A, B > 0
+    const bool a3_ok = c->alpha > 0 && c->beta > 0 && c->A > 0 && c->B > 0;
+    double N3 = NAN, D3 = NAN, L3 = NAN;
+    if (a3_ok) {
+        chinchilla_optimal(c, C4, &N3, &D3);
+        L3 = chinchilla_loss(c, N3, D3);
+    }
+    const bool a2_ok = n_min >= 2;
+    const double N2 = a2_ok ? kN * pow(C4, a) : NAN, D2 = a2_ok ? kD * pow(C4, bexp) : NAN;
+    const double L2 = a2_ok ? kL * pow(C4, eL) : NAN;
     printf("\nPrediction for C = %.2e FLOPs (4× the largest budget):\n", C4);
-    if (n_min >= 2)
+    if (a2_ok)
         printf("  Approach 2: N_opt %.0f, D_opt %.0f (%.1f characters per parameter), loss %.4f "
-               "(the minima's loss ∝ C^%.3f extended)\n", N2, D2, D2 / N2, kL * pow(C4, eL), eL);
-    printf("  Approach 3: N_opt %.0f, D_opt %.0f, loss %.4f\n", N3, D3,
-           chinchilla_loss(c, N3, D3));
+               "(the minima's loss ∝ C^%.3f extended)\n", N2, D2, D2 / N2, L2, eL);
+    else
+        printf("  Approach 2: none (fewer than 2 budgets with a minimum inside their sizes)\n");
+    if (a3_ok)
+        printf("  Approach 3: N_opt %.0f, D_opt %.0f, loss %.4f\n", N3, D3, L3);
+    else
+        printf("  Approach 3: none (the fit is degenerate: α %.3g, β %.3g; it needs both > 0)\n",
+               c->alpha, c->beta);
     double Nmin = INFINITY, Nmax = 0;
     for (size_t i = 0; i < set.n; i++) Nmin = fmin(Nmin, set.p[i].N), Nmax = fmax(Nmax, set.p[i].N);
-    if (!(N3 >= Nmin / 4 && N3 <= Nmax * 4) || (n_min >= 2 && !(N2 >= Nmin / 4 && N2 <= Nmax * 4)))
+    if ((a3_ok && !(N3 >= Nmin / 4 && N3 <= Nmax * 4)) ||
+        (a2_ok && !(N2 >= Nmin / 4 && N2 <= Nmax * 4)))
         printf("  (an N_opt more than 4× outside the sizes trained, %.0f … %.0f, is an "
                "extrapolation of the fit, not a measurement)\n", Nmin, Nmax);
     metrics_set(mt, "sweep_pred_C", C4);
-    metrics_set(mt, "sweep_pred_a2_N_opt", N2);
-    metrics_set(mt, "sweep_pred_a2_loss", kL * pow(C4, eL));
-    metrics_set(mt, "sweep_pred_a3_N_opt", N3);
-    metrics_set(mt, "sweep_pred_a3_D_opt", D3);
-    metrics_set(mt, "sweep_pred_a3_loss", chinchilla_loss(c, N3, D3));
+    if (a2_ok) {
+        metrics_set(mt, "sweep_pred_a2_N_opt", N2);
+        metrics_set(mt, "sweep_pred_a2_D_opt", D2);
+        metrics_set(mt, "sweep_pred_a2_loss", L2);
+    }
+    if (a3_ok) {
+        metrics_set(mt, "sweep_pred_a3_N_opt", N3);
+        metrics_set(mt, "sweep_pred_a3_D_opt", D3);
+        metrics_set(mt, "sweep_pred_a3_loss", L3);
+    }
 
     plot_isoflop(ch->cli.out_dir, runs, n, &p, mins, n_min);
     if (n_min >= 2) plot_frontier(ch->cli.out_dir, mins, n_min, a, kN, C4, N2);
 
     // ---- --full: train the predicted size at 4× and compare ----
     if (p.check) {
-        const double target = n_min >= 2 ? N2 : N3;
+        const double target = a2_ok ? N2 : N3;
+        if (!isfinite(target)) {
+            printf("  no prediction to check: the 4× run is not trained\n");
+            goto done;
+        }
         int k = nearest_size(target, d.V, p.T);
         while (k + 1 < N_LADDER && plan_run(&p, C4, k, d.V).D > (double)d.n_train) k++;
         SweepRun r = plan_run(&p, C4, k, d.V);
@@ -491,18 +514,21 @@ void sweep_section(Chapter *ch, const Flags *f)
             printf("  the 4× check would repeat the data at every size: not trained\n");
             goto done;
         }
-        const double pred = chinchilla_loss(c, r.N, r.D);
+        const double pred = a3_ok ? chinchilla_loss(c, r.N, r.D) : NAN;
         train_one(ch, &p, &d, &r);
-        const double rel = (r.loss - pred) / r.loss, pred2 = kL * pow(C4, eL);
+        const double rel = (r.loss - pred) / r.loss, pred2 = L2;
         printf("  trained: L %d C %d (N %.0f, the ladder's nearest to %.0f that does not repeat "
                "the data), D %.0f, %ld steps, "
                "%.0f s\n  measured loss %.4f; predicted %.4f by Approach 3 at that N, D (%+.1f %%)"
                ", %.4f by Approach 2's minima extended\n", r.cfg.L, r.cfg.C, r.N, target, r.D,
                r.steps, r.seconds, r.loss, pred, 100 * rel, pred2);
         metrics_set(mt, "sweep_check_N", r.N);
-        metrics_set(mt, "sweep_check_pred_loss", pred);
         metrics_set(mt, "sweep_check_loss", r.loss);
-        metrics_set(mt, "sweep_check_err_pct", 100 * rel);
+        if (a3_ok) {
+            metrics_set(mt, "sweep_check_pred_a3_loss", pred);
+            metrics_set(mt, "sweep_check_err_pct", 100 * rel);
+        }
+        if (a2_ok) metrics_set(mt, "sweep_check_pred_a2_loss", pred2);
     }
 done:
 
