@@ -457,16 +457,18 @@ void sweep_section(Chapter *ch, const Flags *f)
     printf("\nApproach 3 on our %zu runs: L̂ = %.3f + %.4g/N^%.3f + %.4g/D^%.3f (Huber objective "
            "%.3g, best of %d starts); N_opt ∝ C^%.3f\n", set.n, c->E, c->A, c->alpha, c->B,
            c->beta, fit.objective, fit.inits, a3);
-    metrics_set(mt, "sweep_a3_E", c->E);
-    metrics_set(mt, "sweep_a3_alpha", c->alpha);
-    metrics_set(mt, "sweep_a3_beta", c->beta);
-    metrics_set(mt, "sweep_a3_a", a3);
 
     // ---- the prediction for 4× the largest budget ----
     const double C4 = 4 * p.budgets[p.n_budgets - 1];
     // a fit with α or β <= 0 (too few points, or losses that do not fall with N or D) has no
     // compute-optimal allocation: chinchilla_optimal needs α + β > 0 and A, B > 0
     const bool a3_ok = c->alpha > 0 && c->beta > 0 && c->A > 0 && c->B > 0;
+    if (a3_ok) {   // a degenerate fit's numbers are arbitrary (they differ between builds)
+        metrics_set(mt, "sweep_a3_E", c->E);
+        metrics_set(mt, "sweep_a3_alpha", c->alpha);
+        metrics_set(mt, "sweep_a3_beta", c->beta);
+        metrics_set(mt, "sweep_a3_a", a3);
+    }
     double N3 = NAN, D3 = NAN, L3 = NAN;
     if (a3_ok) {
         chinchilla_optimal(c, C4, &N3, &D3);
