@@ -10,11 +10,19 @@
  * Close to Kaplan's 6·N·tokens: within 10 % at chapter 7's size (V 65, T 64, L 4, C 128).
  * Attention against kernels/attention.c's own count (attn_forward_flops: T²/2 pairs):
  * ours counts the T(T+1)/2 pairs the kernel computes, a factor (T+1)/T.
+ * The sweep's plan (08_scaling/sweep.c, #included with the fitter it calls): in every mode each
+ * run's counted FLOPs are its budget within half a step, D = steps·B·T, no run needs more than
+ * the training characters of text8's prefix, each budget has per_budget consecutive sizes, and
+ * --full has >= 3 budgets × >= 5 sizes. One tiny run on a periodic text learns (held-out loss far
+ * below ln V) and gives the same loss twice (same seed).
  */
 #include "testutil.h"
 
 #include "kernels/attention.h"
 #include "nn/transformer.h"
+
+#include "../08_scaling/fit.c"
+#include "../08_scaling/sweep.c"
 
 START_TEST(test_hand_count_tiny)
 {
@@ -87,6 +95,62 @@ START_TEST(test_attention_against_kernel_count)
 }
 END_TEST
 
+START_TEST(test_plan_every_mode)
+{
+    const size_t n_text8 = 6877825, n_train = n_text8 - n_text8 / 20;
+    const bool modes[3][2] = {{true, false}, {false, false}, {false, true}};
+    for (int m = 0; m < 3; m++) {
+        const SweepPlan p = plan_for(modes[m][0], modes[m][1]);
+        SweepRun runs[64];
+        const int n = plan_runs(&p, 27, n_train, runs, 64);
+        ck_assert_int_eq(n, p.n_budgets * p.per_budget);
+        if (modes[m][1]) ck_assert(p.n_budgets >= 3 && p.per_budget >= 5 && p.check);
+        for (int i = 0; i < n; i++) {
+            const SweepRun *r = &runs[i];
+            const double step = gpt_train_flops(&r->cfg, p.B, p.T);
+            ck_assert_msg(fabs(r->flops - r->budget) <= step / 2 + 1, "%s run %d: %.4g vs %.4g",
+                          p.mode, i, r->flops, r->budget);
+            ck_assert(r->D == (double)r->steps * p.B * p.T);
+            ck_assert_msg(r->D <= (double)n_train, "%s run %d repeats its data", p.mode, i);
+            ck_assert(r->N == (double)gpt_param_count(&r->cfg));
+            ck_assert(r->steps >= 20);
+            if (i % p.per_budget) {   // consecutive sizes, growing N, the same budget
+                ck_assert_int_eq(r->size, runs[i - 1].size + 1);
+                ck_assert(r->N > runs[i - 1].N && r->budget == runs[i - 1].budget);
+            }
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_parabola_ls_exact)
+{
+    const double x[5] = {-1, 0, 0.5, 2, 3};
+    double y[5], a, b, c;
+    for (int i = 0; i < 5; i++) y[i] = 2 * x[i] * x[i] - 3 * x[i] + 1;
+    parabola_ls(x, y, 5, &a, &b, &c);
+    ck_assert(fabs(a - 2) < 1e-9 && fabs(b + 3) < 1e-9 && fabs(c - 1) < 1e-9);
+}
+END_TEST
+
+START_TEST(test_tiny_run_learns_and_repeats)
+{
+    enum { N = 40000 };
+    static int ids[N];
+    for (int i = 0; i < N; i++) ids[i] = (i * 7 + i / 13) % 5;   // periodic: predictable
+    const SweepData d = {ids, ids + N - 4000, N - 4000, 4000, 5};
+    const SweepPlan p = {"test", 8, 32, {2e8}, 1, 1, 4000, false};
+    Chapter ch;
+    memset(&ch, 0, sizeof ch);
+    ch.cli.seed = 7;
+    SweepRun r1 = plan_run(&p, 2e8, 1, 5), r2 = r1;   // L 1, C 16
+    train_one(&ch, &p, &d, &r1);
+    train_one(&ch, &p, &d, &r2);
+    ck_assert_msg(r1.loss < 0.5 * log(5.0), "loss %.4f after %ld steps", r1.loss, r1.steps);
+    ck_assert_msg(r1.loss == r2.loss, "%.9g vs %.9g", r1.loss, r2.loss);
+}
+END_TEST
+
 static Suite *sweep_suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -95,6 +159,12 @@ static Suite *sweep_suite(void)
     tcase_add_test(t, test_equals_six_n_plus_attention);
     tcase_add_test(t, test_attention_against_kernel_count);
     suite_add_tcase(s, t);
+    TCase *q = tcase_create("plan");
+    tcase_set_timeout(q, 60);
+    tcase_add_test(q, test_plan_every_mode);
+    tcase_add_test(q, test_parabola_ls_exact);
+    tcase_add_test(q, test_tiny_run_learns_and_repeats);
+    suite_add_tcase(s, q);
     return s;
 }
 
