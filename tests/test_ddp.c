@@ -209,6 +209,14 @@ START_TEST(test_rank_zero_alone_writes_the_checkpoint)
     ck_assert_ptr_nonnull(checkpoint_find(&c, "wte.weight"));
     ck_assert_ptr_nonnull(checkpoint_find(&c, "optim.t"));
     checkpoint_free(&c);
+    // a checkpoint rank 0 cannot write: an error naming the file, and a non-zero exit (the
+    // other rank, waiting at a barrier, is aborted rather than left hanging)
+    static char out[65536];
+    snprintf(args, sizeof args, "--steps 1 --batch 2 --T 8 --width 16 --layers 1 --data data "
+             "--save %s/no/such/folder/x.ckpt", dir);
+    int st = ddp_mpirun(DDP_BIN, 2, args, out, sizeof out);
+    ck_assert_msg(st != 0, "exit status 0 for an unwritable --save:\n%s", tail(out));
+    ck_assert_msg(strstr(out, "error: --save") && strstr(out, "no/such/folder"), "%s", tail(out));
     dl_rm_rf(dir);
 }
 END_TEST

@@ -232,7 +232,11 @@ static void save_checkpoint(const char *path, Model *m, const Optimizer *o, int 
     }
     ckpt_put_u64(&w, "optim.t", (uint64_t)o->t);
     ckpt_put_u64(&w, "train.step", (uint64_t)steps);
-    if (!ckpt_writer_save(&w, path, err, sizeof err)) fail(1, "--save %s: %s", path, err);
+    if (!ckpt_writer_save(&w, path, err, sizeof err)) {
+        // only rank 0 gets here, the others wait at a barrier: abort them all
+        fprintf(stderr, "error: --save %s: %s\n", path, err);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
 }
 
 int main(int argc, char **argv)
