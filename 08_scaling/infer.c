@@ -1,12 +1,12 @@
 /* 08_scaling/infer.c — section 6: inference-time compute. Two GPTs of chapter 7's kind, a
- * "small" and a "large", learn three-digit addition (infer.h: "123+456=9750", the answer
- * reversed); then each test problem gets a greedy answer and n sampled ones (KV cache,
+ * "small" and a "large", learn three-digit addition (infer.h: "123+456=0579"); then each test problem gets a greedy answer and n sampled ones (KV cache,
  * temperature 1: the model's own distribution), scored against n as
  *   pass@n       best-of-n with the exact checker as an oracle verifier: the unbiased
  *                estimator of Chen et al. (2021) from the n samples;
  *   log-prob@n   best-of-n with a realistic verifier: the model's own log-probability picks
  *                the most likely of the n answers (exact expectation over n-subsets);
  *   vote@n       majority voting, self-consistency (Wang et al. 2023): the most common answer.
+ * (The answer is written most significant digit first, infer.h says why.)
  * Every answer's generation is counted in FLOPs (infer.h gpt_step_flops: the prompt's
  * prefill once, then each sample's decoding steps), and the question of Snell et al. (2024,
  * "Scaling LLM test-time compute optimally can be more effective than scaling model
@@ -321,14 +321,6 @@ static void sample_problem(void *ctx, int p)
 // endregion
 // region: section 6
 
-#ifndef SMALL_L
-#define SMALL_L 2
-#define SMALL_C 48
-#define LARGE_L 3
-#define LARGE_C 64
-#define SMALL_IT 1500
-#define LARGE_IT 1500
-#endif
 #define MAX_KS 6
 static const int KS[MAX_KS] = {1, 2, 4, 8, 16, 32};
 enum { M_GREEDY, M_PASS, M_LOGP, M_VOTE, N_METHODS };
@@ -428,18 +420,18 @@ void inference_section(Chapter *ch, const Flags *f)
     char text[ADD_LEN + 1];
     add_encode(ta[0], tb[0], tok);
     printf("task: a + b, a and b in [0, %d), written \"%s\" (%d + %d = %d: the answer's %d "
-           "digits least significant first, so each is the two digits above it plus the carry "
-           "of the digit just written); V = %d tokens; %d test problems (never trained on), "
-           "training draws fresh problems from the other %zu\n", ADD_RANGE,
-           add_text(tok, ADD_LEN, text), ta[0], tb[0], truth[0], ADD_ANSWER, ADD_V, P,
-           (size_t)TEST_BITS - (size_t)P);
+           "digits %s); V = %d tokens; %d test problems (never trained on), training draws "
+           "fresh problems from the other %zu\n", ADD_RANGE, add_text(tok, ADD_LEN, text), ta[0],
+           tb[0], truth[0], ADD_ANSWER, ADD_REVERSED ? "least significant first" :
+           "most significant first, as written: the first one needs every carry at once",
+           ADD_V, P, (size_t)TEST_BITS - (size_t)P);
     InferModel models[2] = {
-        {.name = "small", .cfg = {.V = ADD_V, .T = ADD_LEN - 1, .L = quick ? 1 : SMALL_L, .NH = 2,
-                                  .C = quick ? 16 : SMALL_C, .causal = true, .pos = POS_LEARNED},
-         .iters = quick ? 30 : SMALL_IT, .B = 64, .lr = 3e-3f},
-        {.name = "large", .cfg = {.V = ADD_V, .T = ADD_LEN - 1, .L = quick ? 1 : LARGE_L, .NH = 4,
-                                  .C = quick ? 32 : LARGE_C, .causal = true, .pos = POS_LEARNED},
-         .iters = quick ? 30 : LARGE_IT, .B = 64, .lr = 2e-3f},
+        {.name = "small", .cfg = {.V = ADD_V, .T = ADD_LEN - 1, .L = quick ? 1 : 2, .NH = 2,
+                                  .C = quick ? 16 : 48, .causal = true, .pos = POS_LEARNED},
+         .iters = quick ? 30 : 1500, .B = 64, .lr = 3e-3f},
+        {.name = "large", .cfg = {.V = ADD_V, .T = ADD_LEN - 1, .L = quick ? 1 : 3, .NH = 4,
+                                  .C = quick ? 32 : 64, .causal = true, .pos = POS_LEARNED},
+         .iters = quick ? 30 : 1500, .B = 64, .lr = 2e-3f},
     };
     printf("loss: cross-entropy of the 4 answer digits only; AdamW (β 0.9, 0.99, weight decay "
            "0.1), warm-up then cosine to lr/10, clip 1.0, batches of fresh problems\n");
@@ -488,26 +480,53 @@ void inference_section(Chapter *ch, const Flags *f)
     const double target = l->acc[M_GREEDY][0];
     printf("\ndoes the small model with n samples match the large one's greedy answer (%.1f %%, "
            "%.3g FLOPs per problem)?\n", target, l->flops_greedy);
+    int same = 0;   // the largest n whose compute does not exceed the large model's greedy answer
+    for (int i = 0; i < s->nk; i++) if (s->flops[i] <= l->flops_greedy) same = i;
     for (int m = M_PASS; m < N_METHODS; m++) {
         int at = -1;
-        for (int i = 0; i < s->nk && at < 0; i++) if (s->acc[m][i] >= target) at = i;
-        if (at >= 0) {
-            printf("  %-10s yes at n = %d: %.1f %% for %.3g FLOPs, %.2f× the large model's "
+        for (int i = 0; i < s->nk && at < 0 && target > 0; i++) if (s->acc[m][i] >= target) at = i;
+        if (target <= 0) {
+            printf("  %-8s the large model solves no test problem: nothing to match\n",
+                   METHOD_KEY[m]);
+        } else if (at >= 0) {
+            printf("  %-8s yes at n = %d: %.1f %% for %.3g FLOPs, %.2f× the large model's "
                    "compute\n", METHOD_KEY[m], KS[at], s->acc[m][at], s->flops[at],
                    s->flops[at] / l->flops_greedy);
         } else {
-            printf("  %-10s no: %.1f %% at n = %d (%.2f× the large model's compute)\n",
+            printf("  %-8s no: at most %.1f %% (n = %d, %.2f× the large model's compute)\n",
                    METHOD_KEY[m], s->acc[m][s->nk - 1], KS[s->nk - 1],
                    s->flops[s->nk - 1] / l->flops_greedy);
         }
         metrics_setf(mt, at >= 0 ? KS[at] : 0, "infer_match_n_%s", METHOD_KEY[m]);
     }
-    printf("  (the oracle's curve is an upper bound no deployable system reaches: it needs the "
-           "answer to pick the answer; voting and the model's own log-probability are what one "
-           "can run, and they are limited by how often the most common or likeliest answer is "
-           "the right one — they saturate where pass@n keeps climbing)\n");
+    printf("  at equal compute (small n = %d, %.3g FLOPs, against the large greedy %.3g): "
+           "pass %.1f %%, log-prob %.1f %%, vote %.1f %% vs %.1f %%\n", KS[same], s->flops[same],
+           l->flops_greedy, s->acc[M_PASS][same], s->acc[M_LOGP][same], s->acc[M_VOTE][same],
+           target);
+    metrics_set(mt, "infer_equal_compute_n", KS[same]);
+    const int last = s->nk - 1;
+    const double real_gain = fmax(s->acc[M_VOTE][last], s->acc[M_LOGP][last]) - s->acc[M_GREEDY][0];
+    const double oracle_gain = s->acc[M_PASS][last] - s->acc[M_GREEDY][0];
+    metrics_set(mt, "infer_small_real_gain_pct", real_gain);
+    metrics_set(mt, "infer_small_oracle_gain_pct", oracle_gain);
+    if (real_gain < 5 && oracle_gain > 5 + real_gain) printf("  the realistic verifiers move the small model from %.1f %% (greedy) to %.1f %% "
+           "(vote@%d) and %.1f %% (log-prob@%d), while the oracle reaches %.1f %%: with no "
+           "reasoning written before the answer, n samples at temperature 1 mostly estimate the "
+           "model's most likely answer, which greedy decoding already gives, so voting and the "
+           "model's own likelihood saturate near it. The oracle shows the right answer is among "
+           "the samples; a verifier that knows more than the generator is what turns samples "
+           "into accuracy (Cobbe et al. 2021; Snell et al. 2024), and voting gains most when "
+           "many different chains of thought lead to one answer (Wang et al. 2023)\n",
+           s->acc[M_GREEDY][0], s->acc[M_VOTE][last], KS[last], s->acc[M_LOGP][last], KS[last],
+           s->acc[M_PASS][last]);
 
-    // accuracy against log10 FLOPs (plot.h has no log x axis: the x values are the logarithms)
+    // accuracy against log10 FLOPs (plot.h has no log x axis: the x values are the logarithms);
+    // the small model in blues, the large in reds; the oracle dashed, greedy a square
+    static const char *const STYLE[2][4] = {
+        {"linespoints dt 2 pt 6 lc rgb '#6baed6'", "linespoints pt 7 lc rgb '#2171b5'",
+         "linespoints pt 9 lc rgb '#08306b'", "points pt 5 ps 2 lc rgb '#2171b5'"},
+        {"linespoints dt 2 pt 6 lc rgb '#fc9272'", "linespoints pt 7 lc rgb '#cb181d'",
+         "linespoints pt 9 lc rgb '#67000d'", "points pt 5 ps 2 lc rgb '#cb181d'"}};
     float x[2][MAX_KS], y[2][N_METHODS][MAX_KS], gx[2], gy[2];
     PlotSeries ps[2 * N_METHODS];
     char titles[2 * N_METHODS][48];
@@ -517,14 +536,13 @@ void inference_section(Chapter *ch, const Flags *f)
         for (int m = M_PASS; m < N_METHODS; m++) {
             for (int i = 0; i < sc[mi].nk; i++) y[mi][m][i] = (float)sc[mi].acc[m][i];
             snprintf(titles[ns], sizeof titles[ns], "%s: %s@n", models[mi].name, METHOD_KEY[m]);
-            ps[ns] = (PlotSeries){titles[ns], x[mi], y[mi][m], sc[mi].nk,
-                                  m == M_PASS ? "linespoints dt 2 pt 6" : "linespoints pt 7"};
+            ps[ns] = (PlotSeries){titles[ns], x[mi], y[mi][m], sc[mi].nk, STYLE[mi][m - M_PASS]};
             ns++;
         }
         gx[mi] = (float)log10(sc[mi].flops_greedy);
         gy[mi] = (float)sc[mi].acc[M_GREEDY][0];
         snprintf(titles[ns], sizeof titles[ns], "%s: greedy", models[mi].name);
-        ps[ns] = (PlotSeries){titles[ns], &gx[mi], &gy[mi], 1, "points pt 5 ps 2"};
+        ps[ns] = (PlotSeries){titles[ns], &gx[mi], &gy[mi], 1, STYLE[mi][3]};
         ns++;
     }
     plot_lines(cli->out_dir, "infer_acc_flops", "addition: test accuracy against inference "

@@ -4,10 +4,15 @@
  * FLOPs of one decoding step of a GPT.
  *
  * The task: a + b with a, b in [0, 1000), written "123+456=" and answered with the sum's four
- * digits least significant first ("579" → "0579" → "9750"), so each answer digit needs only the
- * two digits above it and the carry of the digit the model has just written (Lee et al. 2023,
- * "Teaching arithmetic to small transformers": the reversed answer is learned with far fewer
- * examples than the plain one). Tokens: '0' … '9' → 0 … 9, '+' → 10, '=' → 11.
+ * digits as written, most significant first ("0579"). Tokens: '0' … '9' → 0 … 9, '+' → 10,
+ * '=' → 11. Why not reversed (least significant first, "9750": each digit is then the two
+ * digits above it plus the carry of the digit just written, and it is learned with far fewer
+ * examples, Lee et al. 2023, "Teaching arithmetic to small transformers")? Measured here: with
+ * the reversed answer a 2-layer d_model-32 GPT (25 k parameters) and a 3-layer d_model-96 one
+ * both answer 100 % of the test problems after section 6's 1,500 steps, leaving nothing for
+ * sampling to fix; in the written order the first digit needs every carry at once, and the
+ * small model stays imperfect (≈ 88 % greedy) while the large one does better. ADD_REVERSED 1
+ * (at compile time) switches the order.
  */
 #ifndef CH08_INFER_H
 #define CH08_INFER_H
