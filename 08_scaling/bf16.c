@@ -292,7 +292,15 @@ static void training_part(Chapter *ch)
     }
     plot_lines(cli->out_dir, "bf16_training", "GPT on tiny Shakespeare: fp32 vs bf16 GEMMs",
                "step", "cross-entropy (nats/char)", ser, ns, false);
-    printf("  loss curves overlaid: %s/bf16_training.png\n", cli->out_dir);
+    // the curves overlap at this scale: their difference, step by step, shows how far apart
+    float *gapy = dl_malloc((size_t)steps * sizeof *gapy, "plot gap");
+    for (long s = 0; s < steps; s++) gapy[s] = runs[1].log.step_loss[s] - runs[0].log.step_loss[s];
+    PlotSeries gs = {"bf16 − fp32, step loss", xs, gapy, (int)steps, "lines lw 1"};
+    plot_lines(cli->out_dir, "bf16_loss_gap", "GPT: bf16 step loss minus fp32 step loss", "step",
+               "Δ cross-entropy (nats/char)", &gs, 1, false);
+    printf("  loss curves overlaid: %s/bf16_training.png; their difference: bf16_loss_gap.png\n",
+           cli->out_dir);
+    free(gapy);
     free(xs);
     for (int i = 0; i < 2; i++) train_log_free(&runs[i].log);
     free(ids);

@@ -111,6 +111,7 @@ static bool have_avx512bf16(void)
 #endif
 }
 
+#if BF16_X86
 // Pack B (K, N) into panels of V1_NR columns over all kp = ceil(K/2) pairs:
 // bp[(q·kp + p)·V1_NR + j] = {B[2p][32q + j], B[2p+1][32q + j]} (low half first), zero-padded.
 typedef struct Bf16Job {
@@ -150,7 +151,6 @@ static void pack_a_block(const Bf16Job *j, int i0, int mc)
     }
 }
 
-#if BF16_X86
 #define V1_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 // tile = sum over kc pairs of a (kc, MR) words · b (kc, NR) words; c = tile or c + tile.
 __attribute__((target("avx512f,avx512bf16")))
@@ -218,7 +218,6 @@ static void v1_block(void *ctx, int blk)
         }
     }
 }
-#endif
 
 static void *bf16_aligned(size_t words)
 {
@@ -227,6 +226,7 @@ static void *bf16_aligned(size_t words)
     if (!p) dl_die("gemm_bf16: out of memory for a %zu-byte packing buffer", bytes);
     return p;
 }
+#endif
 
 // On a CPU without AVX512-BF16 (the rung is n/a there) this runs v0_portable.
 static void gemm_bf16_v1_avx512bf16(int M, int N, int K, const bf16 *A, const bf16 *B,
