@@ -42,7 +42,7 @@ static void resolve_flags(const Cli *cli, Flags *f)
 
 /* The data, before any section runs (a missing or bad file costs no time): Epoch AI's CSV, or
  * --points FILE, must load (data/scaling.h checks its columns and values); the sweep's text8
- * prefix must be there. Dies naming the file, the problem and the fix. */
+ * prefix and tiny Shakespeare (sections 5 and 7) must be there. Dies naming the file, the problem and the fix. */
 static void check_data(const Cli *cli, const Flags *f)
 {
     char path[1024], err[1024];
@@ -63,6 +63,11 @@ static void check_data(const Cli *cli, const Flags *f)
     if (access(path, R_OK) != 0)
         dl_die("%s: not found (chapter 8's sweep trains on the text8 prefix: run `make data`)",
                path);
+    printf("; %s", path);
+    path_join(path, sizeof path, cli->data_dir, SHAKESPEARE_FILE);
+    if (access(path, R_OK) != 0)
+        dl_die("%s: not found (chapter 8's data-parallel and bf16 runs train chapter 7's GPT on "
+               "tiny Shakespeare: run `make data`)", path);
     printf("; %s\n", path);
 }
 

@@ -22,6 +22,7 @@
 
 #define CHINCHILLA_FILE "chinchilla/svg_extracted_data.csv"  // Epoch AI's extraction (Besiroglu et al. 2024)
 #define TEXT8_FILE      "text8_prefix.txt"                   // the sweep's corpus
+#define SHAKESPEARE_FILE "tinyshakespeare.txt"               // sections 5 and 7: chapter 7's GPT
 
 typedef struct Flags {
     bool full;            // --full: the sweep with >= 3 budgets × >= 5 sizes and the 4× check
