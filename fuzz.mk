@@ -25,7 +25,9 @@
 #               (data/tokenize.h) with options from the first byte, stemming included
 #   bpe         the BPE tokenizer file: bpe_parse, then encode/decode of a short text with the
 #               tokenizer it accepts, and bpe_train on that text (data/bpe.h)
-FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb bpe
+#   scaling     the scaling-law points: scaling_parse (data/scaling.h), Epoch AI's layout or the
+#               sweep's
+FUZZ_TARGETS := idx checkpoint text csv wordvec wordeval imdb bpe scaling
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

@@ -18,6 +18,8 @@
 #   tests/fuzz/corpus/imdb/  inputs for tests/fuzz/fuzz_imdb.c: a settings byte (bit 0 the pos/
 #                            folder, bits 1-6 the tokenizer's options), a byte k, a k-byte file
 #                            name, then the review (data/imdb.h, data/tokenize.h).
+#   tests/fuzz/corpus/scaling/  inputs for tests/fuzz/fuzz_scaling.c: the whole input is a
+#                            scaling-law CSV, Epoch AI's layout or the sweep's (data/scaling.h).
 # A few tiny valid sets and one of each kind of damage the loader must reject; every seed is
 # < 4 KB. Run it from anywhere; it only writes into tests/fuzz/corpus/. Inputs the fuzzer
 # found that once crashed the loader are kept there too, under names starting "regress-";
@@ -333,6 +335,31 @@ tok repeated             1   'ab'                 'dl-bpe 1 258\n97 98\n97 98\n'
 tok trailing             1   'ab'                 'dl-bpe 1 257\n97 98\n1 2\n'
 tok garbage              200 'abcabcabc'          'dl-bpe 1 257\n97 x\n'
 tok train-too-far        255 'abab'               ''
+
+for f in "$out"/*; do
+  [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
+done
+echo "wrote $(ls "$out" | wc -l) seeds in $out"
+
+# ---- the scaling-law points (tests/fuzz/fuzz_scaling.c): the CSV text itself ----
+out=tests/fuzz/corpus/scaling
+mkdir -p "$out"
+# pts NAME TEXT: TEXT (printf escapes allowed).
+pts() { printf "$2" > "$out/$1"; }
+pts valid-epoch          'x,y,color,Model Size,Training FLOP,hex_color,loss\n154.0,140.6,#faebdd,6795600349.28,9.99e+18,#faebdd,5.0055\n151.6,175.5,#f8d1b8,2979521172.19,9.22e+18,#f8d1b8,4.6652\n'
+pts valid-epoch-crlf     '"Model Size","Training FLOP","loss"\r\n1e9,6e18,2.5\r\n2e8,1.2e18,3.25\r\n\r\n'
+pts valid-ours           'N,D,flops,loss,steps\n125000,2e6,1.6e12,3.4,100\n250000,1e6,1.7e12,3.3,50\n'
+pts valid-ours-reordered 'loss,flops,D,N\n2.9,6e13,1e7,1e6\n'
+pts bad-empty-rows       'N,D,flops,loss\n'
+pts bad-missing-column   'N,D,loss\n1,2,3\n'
+pts bad-no-layout        'a,b,c\n1,2,3\n'
+pts bad-nan              'N,D,flops,loss\n1e6,1e7,6e13,nan\n'
+pts bad-zero-n           'N,D,flops,loss\n0,1e7,6e13,2\n'
+pts bad-negative-c       'Model Size,Training FLOP,loss\n1e9,-6e18,2\n'
+pts bad-text             'N,D,flops,loss\n1e6,lots,6e13,2\n'
+pts bad-underflow-d      'Model Size,Training FLOP,loss\n1e300,1e-300,2\n'
+pts bad-quote            '"N,D,flops,loss\n1,2,3,4\n'
+pts bad-nul              'N,D,flops,loss\n1,2\x00,3,4\n'
 
 for f in "$out"/*; do
   [ "$(stat -c %s "$f")" -lt 4096 ] || { echo "error: seed $f is 4 KB or more" >&2; exit 1; }
