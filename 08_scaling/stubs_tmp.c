@@ -13,7 +13,6 @@
 
 #include "scaling.h"
 
-void laws_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("1-3. The laws (not merged yet)"); }
 void ddp_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("5. Data-parallel (not merged yet)"); }
 void inference_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("6. Inference-time compute (not merged yet)"); }
 void bf16_section(Chapter *ch, const Flags *f) { (void)ch; (void)f; chapter_section("7. bf16 (not merged yet)"); }
