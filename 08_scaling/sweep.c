@@ -460,9 +460,11 @@ void sweep_section(Chapter *ch, const Flags *f)
 
     // ---- the prediction for 4× the largest budget ----
     const double C4 = 4 * p.budgets[p.n_budgets - 1];
-    // a fit with α or β <= 0 (too few points, or losses that do not fall with N or D) has no
-    // compute-optimal allocation: chinchilla_optimal needs α + β > 0 and A, B > 0
-    const bool a3_ok = c->alpha > 0 && c->beta > 0 && c->A > 0 && c->B > 0;
+    // a fit with α or β outside (0, 4) (too few points, or losses that do not fall with N or
+    // D: the grid's corner wins) has found no law: no allocation from it (chinchilla_optimal
+    // needs α + β > 0 and A, B > 0; Chinchilla's are 0.34 and 0.28)
+    const bool a3_ok = c->alpha > 0 && c->beta > 0 && c->alpha < 4 && c->beta < 4 && c->A > 0 &&
+                       c->B > 0;
     if (a3_ok) {   // a degenerate fit's numbers are arbitrary (they differ between builds)
         metrics_set(mt, "sweep_a3_E", c->E);
         metrics_set(mt, "sweep_a3_alpha", c->alpha);
@@ -486,7 +488,8 @@ void sweep_section(Chapter *ch, const Flags *f)
     if (a3_ok)
         printf("  Approach 3: N_opt %.0f, D_opt %.0f, loss %.4f\n", N3, D3, L3);
     else
-        printf("  Approach 3: none (the fit is degenerate: α %.3g, β %.3g; it needs both > 0)\n",
+        printf("  Approach 3: none (the fit is degenerate: α %.3g, β %.3g; it needs both in "
+               "(0, 4))\n",
                c->alpha, c->beta);
     double Nmin = INFINITY, Nmax = 0;
     for (size_t i = 0; i < set.n; i++) Nmin = fmin(Nmin, set.p[i].N), Nmax = fmax(Nmax, set.p[i].N);
