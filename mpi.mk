@@ -25,8 +25,8 @@ ddp:
 	@echo "note: mpicc not found ($(MPICC)): 08_scaling/mpi/ddp is not built (apt-get install openmpi-bin libopenmpi-dev)"
 endif
 
-# The chapter and the tests build it when they can.
-chapter8: ddp
+# The chapter (make chapter8, make chapters / make run) and the tests build it when they can.
+chapter8 chapters: ddp
 test-build: ddp
 # tests/test_ddp.c compiles the ring's schedule and section 5's parser into itself.
 $(BUILD)/tests/test_ddp: $(DDP_SRC) $(DDP_HDR) $(wildcard 08_scaling/ddp.c 08_scaling/ddp.h)
