@@ -329,7 +329,7 @@ static void plot_frontier(const char *out, const IsoFlopMin *mins, int n_min, do
     fy[0] = (float)log10(k * pow(mins[0].C, a)), fy[1] = (float)log10(k * pow(C4, a));
     px[0] = (float)log10(C4), py[0] = (float)log10(N4);
     char fit[64];
-    snprintf(fit, sizeof fit, "N_opt = %.3g C^{%.2f}", k, a);
+    snprintf(fit, sizeof fit, "N_opt = %.3g C^%.2f", k, a);
     PlotSeries s[3] = {{"parabola minima", x, y, n_min < 8 ? n_min : 8, "points pt 7 ps 1.5"},
                        {fit, fx, fy, 2, "lines dt 2"},
                        {"prediction at 4x the largest budget", px, py, 1, "points pt 6 ps 2"}};
