@@ -1,8 +1,10 @@
-/* common/base/files.c — folders and atomic writes; see base/files.h. */
+/* common/base/files.c — folders, atomic writes, reading a whole file; see base/files.h. */
 #include "base/files.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,4 +97,50 @@ void atomic_abort(FILE *f, const char *path)
     char tmp[DL_PATH_LEN];
     if (f) fclose(f);
     if (tmp_path(tmp, sizeof tmp, path)) remove(tmp);
+}
+
+bool file_read_all(const char *path, size_t max_bytes, const char *what,
+                   const char *missing_hint, char **buf, size_t *size, char *err, size_t errlen)
+{
+    *buf = NULL;
+    *size = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            snprintf(err, errlen, "%s: no such file (%s)", path, missing_hint);
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        fclose(fp);
+        return false;
+    }
+    if ((uint64_t)st.st_size > max_bytes) {
+        snprintf(err, errlen, "%s: %lld bytes, more than the %zu a %s may have (the wrong file?)",
+                 path, (long long)st.st_size, max_bytes, what);
+        fclose(fp);
+        return false;
+    }
+    size_t n = (size_t)st.st_size;
+    char *b = malloc(n ? n : 1);
+    if (!b) {
+        snprintf(err, errlen, "%s: out of memory for %zu bytes", path, n);
+        fclose(fp);
+        return false;
+    }
+    size_t got = fread(b, 1, n, fp);
+    bool read_err = ferror(fp);
+    fclose(fp);
+    if (read_err || got != n) {
+        snprintf(err, errlen, "%s: read %zu of %zu bytes%s", path, got, n,
+                 read_err ? ": read error" : " (did the file change while being read?)");
+        free(b);
+        return false;
+    }
+    *buf = b;
+    *size = n;
+    return true;
 }

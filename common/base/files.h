@@ -1,4 +1,4 @@
-/* common/base/files.h — folders and atomic writes.
+/* common/base/files.h — folders, atomic writes, and reading a whole file.
  *
  * Every output of the course (metrics.tsv, plots, checkpoints, benchmark tables) is written
  * to "<path>.tmp" and renamed onto <path> when complete, so an interrupted run never leaves a
@@ -27,5 +27,13 @@ FILE *atomic_open(const char *path);
 bool atomic_close(FILE *f, const char *path);
 /* Give up on a file from atomic_open(): close it and remove "<path>.tmp"; path is untouched. */
 void atomic_abort(FILE *f, const char *path);
+
+/* The whole of the regular file at path in a malloc'ed buffer (*buf, *size bytes; free() it;
+ * never NULL on success, also for an empty file). Errors (false, *buf NULL, err filled): a
+ * missing file ("<path>: no such file (<missing_hint>)"), one that cannot be opened, is not a
+ * regular file, has more than max_bytes ("… more than the <max_bytes> a <what> may have (the wrong
+ * file?)"), or fails to read. The loaders of data/ read their files with it. */
+bool file_read_all(const char *path, size_t max_bytes, const char *what,
+                   const char *missing_hint, char **buf, size_t *size, char *err, size_t errlen);
 
 #endif

@@ -15,13 +15,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/error.h"
+#include "base/files.h"
 
 #define CSV_MAX_BYTES  ((size_t)1 << 28)   // 256 MB: far above any series of the course
 #define CSV_MAX_FIELD  256                 // bytes of one field kept for parsing or a label
@@ -283,42 +282,11 @@ fail:
 bool csv_load(const char *path, int column, CsvColumn *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        if (errno == ENOENT)
-            snprintf(err, errlen, "%s: no such file (run: make data)", path);
-        else
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *buf;
+    size_t size;
+    if (!file_read_all(path, CSV_MAX_BYTES, "CSV of this course",
+                       "run: make data", &buf, &size, err, errlen))
         return false;
-    }
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        fclose(fp);
-        return false;
-    }
-    if ((uint64_t)st.st_size > CSV_MAX_BYTES) {
-        snprintf(err, errlen, "%s: %lld bytes, more than the %zu a CSV of this course may have "
-                 "(the wrong file?)", path, (long long)st.st_size, CSV_MAX_BYTES);
-        fclose(fp);
-        return false;
-    }
-    size_t size = (size_t)st.st_size;
-    char *buf = malloc(size ? size : 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory for %zu bytes", path, size);
-        fclose(fp);
-        return false;
-    }
-    size_t got = fread(buf, 1, size, fp);
-    bool read_err = ferror(fp);
-    fclose(fp);
-    if (read_err || got != size) {
-        snprintf(err, errlen, "%s: read %zu of %zu bytes%s", path, got, size,
-                 read_err ? ": read error" : " (did the file change while being read?)");
-        free(buf);
-        return false;
-    }
     bool ok = csv_parse(buf, size, path, column, out, err, errlen);
     free(buf);
     return ok;

@@ -12,15 +12,13 @@
 #endif
 #include "data/scaling.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/error.h"
+#include "base/files.h"
 #include "data/csv.h"
 
 #define SCALING_MAX_BYTES ((size_t)1 << 26)   // 64 MB: millions of runs, far above any sweep
@@ -186,43 +184,12 @@ bool scaling_parse(const char *text, size_t len, const char *file, ScalingSet *o
 bool scaling_load(const char *path, ScalingSet *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        if (errno == ENOENT)
-            snprintf(err, errlen, "%s: no such file (Epoch AI's Chinchilla points: run: make "
-                     "data; a sweep's CSV: run the sweep first)", path);
-        else
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *buf;
+    size_t size;
+    if (!file_read_all(path, SCALING_MAX_BYTES, "scaling-law CSV", "Epoch AI's Chinchilla "
+                       "points: run: make data; a sweep's CSV: run the sweep first", &buf, &size,
+                       err, errlen))
         return false;
-    }
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        fclose(fp);
-        return false;
-    }
-    if ((uint64_t)st.st_size > SCALING_MAX_BYTES) {
-        snprintf(err, errlen, "%s: %lld bytes, more than the %zu a scaling-law CSV may have "
-                 "(the wrong file?)", path, (long long)st.st_size, SCALING_MAX_BYTES);
-        fclose(fp);
-        return false;
-    }
-    size_t size = (size_t)st.st_size;
-    char *buf = malloc(size ? size : 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory for %zu bytes", path, size);
-        fclose(fp);
-        return false;
-    }
-    size_t got = fread(buf, 1, size, fp);
-    bool read_err = ferror(fp);
-    fclose(fp);
-    if (read_err || got != size) {
-        snprintf(err, errlen, "%s: read %zu of %zu bytes%s", path, got, size,
-                 read_err ? ": read error" : " (did the file change while being read?)");
-        free(buf);
-        return false;
-    }
     bool ok = scaling_parse(buf, size, path, out, err, errlen);
     free(buf);
     snprintf(out->path, sizeof out->path, "%s", path);
