@@ -305,7 +305,8 @@ static void plot_isoflop(const char *out, const SweepRun *runs, int n, const Swe
             cx[j] = (float)xx, cy[j] = (float)(qa * xx * xx + qb * xx + qc);
         }
         snprintf(titles[ns], sizeof titles[ns], "parabola, %.2g", p->budgets[b]);
-        s[ns++] = (PlotSeries){titles[ns - 1], cx, cy, CURVE, "lines dt 2"};
+        s[ns] = (PlotSeries){titles[ns], cx, cy, CURVE, "lines dt 2"};
+        ns++;
     }
     for (int i = 0; i < n_min; i++)
         front[i] = (float)log10(mins[i].N_opt), front[n_min + i] = (float)mins[i].loss;
