@@ -257,7 +257,8 @@ static void training_part(Chapter *ch)
            "largest gap between the two step-loss curves: %.4f. bf16 keeps float32's exponent, "
            "so nothing overflows or underflows and no loss scaling is needed; its 8-bit "
            "mantissa is noise the optimizer averages away. The bf16 run here is emulated (the "
-           "operands rounded, then the float32 GEMM), so it is not faster: the speed is part "
+           "operands rounded, then the float32 GEMM): its tokens/s says nothing about bf16's "
+           "speed (the rounding costs a little; the rest is the machine's load) — that is part "
            "1's (and --bench's).\n", n_final, gap, 100.0 * gap / runs[0].val_loss,
            max_step_gap);
     Metrics *mt = &ch->metrics;

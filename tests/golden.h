@@ -97,6 +97,34 @@ static inline void dl_check_missing_data(const char *bin)
     ck_assert_msg(strstr(out, "make data"), "the message should name 'make data':\n%s", out);
 }
 
+/* Every numeric key of <dir_a>/metrics.tsv must be in <dir_b>/metrics.tsv with the same value
+ * (bit for bit; NaN equals NaN), except the keys skip() accepts (wall-clock figures) and "threads":
+ * the check that a run's numbers do not depend on its thread count. `what_b` names the second run
+ * in messages ("--threads 1"). At least min_keys keys must be compared. */
+static inline void dl_check_same_metrics(const char *dir_a, const char *dir_b,
+                                         bool (*skip)(const char *key), const char *what_b,
+                                         int min_keys)
+{
+    char pa[160], pb[160], line[256];
+    snprintf(pa, sizeof pa, "%s/metrics.tsv", dir_a);
+    snprintf(pb, sizeof pb, "%s/metrics.tsv", dir_b);
+    FILE *f = fopen(pa, "r");
+    ck_assert_msg(f, "no %s", pa);
+    int compared = 0;
+    while (fgets(line, sizeof line, f)) {
+        char key[96];
+        double a, b;
+        if (sscanf(line, "%95s %lf", key, &a) != 2) continue;
+        if (skip(key) || strcmp(key, "threads") == 0) continue;
+        ck_assert_msg(metrics_read(pb, key, &b), "%s lacks %s", what_b, key);
+        ck_assert_msg(a == b || (isnan(a) && isnan(b)), "%s: %.9g, with %s %.9g", key, a,
+                      what_b, b);
+        compared++;
+    }
+    fclose(f);
+    ck_assert_int_ge(compared, min_keys);
+}
+
 /* Ctrl-C and --resume on the real program: a --quick run interrupted after step `step` (the
  * DL_INTERRUPT_AT_STEP test hook raises a real SIGINT there) must exit with status 130, write
  * <out>/interrupted.ckpt and print the command that resumes it; the resumed run must then end

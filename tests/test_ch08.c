@@ -130,24 +130,7 @@ START_TEST(test_quick_runs_golden_and_threads)
     }
     ck_assert_msg(strstr(out, "Summary: is my result normal?"), "no summary table:\n%s", out);
     check_golden(dir[0]);
-    char path[2][128], line[256];
-    snprintf(path[0], sizeof path[0], "%s/metrics.tsv", dir[0]);
-    snprintf(path[1], sizeof path[1], "%s/metrics.tsv", dir[1]);
-    FILE *f = fopen(path[0], "r");
-    ck_assert_ptr_nonnull(f);
-    int compared = 0;
-    while (fgets(line, sizeof line, f)) {
-        char key[96];
-        double a, b;
-        if (sscanf(line, "%95s %lf", key, &a) != 2) continue;
-        if (is_timing(key) || strcmp(key, "threads") == 0) continue;
-        ck_assert_msg(metrics_read(path[1], key, &b), "--threads 1 lacks %s", key);
-        ck_assert_msg(a == b || (isnan(a) && isnan(b)), "%s: %.9g with 2 threads, %.9g with 1",
-                      key, a, b);
-        compared++;
-    }
-    fclose(f);
-    ck_assert_int_ge(compared, 100);
+    dl_check_same_metrics(dir[0], dir[1], is_timing, "--threads 1", 100);
     dl_rm_rf(dir[0]);
     dl_rm_rf(dir[1]);
 }
